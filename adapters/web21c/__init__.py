@@ -1,0 +1,1 @@
+"""Web21C: the SOAP contract, a typed client over zeep, and a local sandbox server."""

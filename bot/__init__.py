@@ -1,0 +1,1 @@
+"""web21c-bridge: BT's Web21C telephony web services in Slack."""

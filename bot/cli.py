@@ -1,0 +1,66 @@
+"""`web21c-bridge` (also `python -m bot`): the bridge's command line.
+
+Only subcommands that work are listed; each later part of the bridge adds its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+
+log = logging.getLogger("web21c-bridge")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        print("fix the value in .env or the environment (see .env.example)", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.secrets)
+    return args.command(settings, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="web21c-bridge", description="BT Web21C telephony (SMS, calls, conferences) in Slack."
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    run = sub.add_parser("run", help="run the whole bridge in one process")
+    run.set_defaults(command=_run)
+    web = sub.add_parser("web", help="run only the HTTP server")
+    web.set_defaults(command=_run)
+    return parser
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bootstrap import bootstrap
+
+    bridge = bootstrap(settings)
+    bridge.start_http()
+    _wait_for_signal()
+    bridge.stop()
+    return 0
+
+
+def _wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM, so both Ctrl-C and process managers stop us cleanly."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+    log.info("stopping")

@@ -1,0 +1,96 @@
+"""The Protocols the core depends on. Adapters implement them; tests use hand-written fakes.
+
+- Telephony: Web21C (adapters.web21c.client.Web21CClient satisfies it structurally).
+- ChatSurface: where the bridge shows things to people (Slack, or the console).
+- Clock: the time, so that jobs and tests agree on "now".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.domain import (
+    CallInformation,
+    ConferenceInfo,
+    DeliveryStatus,
+    InboundMessage,
+    ParticipantInfo,
+)
+
+
+class Telephony(Protocol):
+    """The Web21C operations the bridge uses. URIs are `tel:+...` or `sip:...` strings.
+
+    Every method raises a bot.domain.TelephonyError subclass on failure.
+    """
+
+    def send_message(
+        self, recipient_uris: Sequence[str], sender: str, text: str, event_url: str | None = None
+    ) -> str:
+        """Texts recipients (Messaging/OneWay); with event_url, statuses are POSTed there."""
+        ...
+
+    def get_message_delivery_statuses(self, message_id: str) -> list[DeliveryStatus]: ...
+
+    def get_received_messages(self, keyword: str) -> list[InboundMessage]: ...
+
+    def clear_received_messages(self, message_ids: Sequence[str]) -> int: ...
+
+    def make_call(
+        self, calling_party: str, called_party: str, dial_timeout_sec: int | None = None
+    ) -> str: ...
+
+    def get_call_information(self, call_id: str) -> CallInformation: ...
+
+    def end_call(self, call_id: str) -> str: ...
+
+    def create_conference(self) -> str: ...
+
+    def invite_participant(self, conference_id: str, participant_uri: str) -> str: ...
+
+    def get_conference_info(self, conference_id: str) -> ConferenceInfo: ...
+
+    def get_participants(self, conference_id: str) -> list[ParticipantInfo]: ...
+
+    def get_participant_info(self, participant_id: str) -> ParticipantInfo: ...
+
+    def disconnect_participant(self, participant_id: str) -> str: ...
+
+    def end_conference(self, conference_id: str) -> str: ...
+
+
+class ChatSurface(Protocol):
+    """A place that shows messages to people: a Slack workspace or the terminal.
+
+    `blocks` is Block Kit; front ends without blocks render `text`. Timestamps (`ts`) identify
+    posted messages; `thread_ts` puts a message in a thread. `metadata` carries the bridge's own
+    ids (for example a Web21C messageId) so a post can be recognised later.
+    """
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        blocks: Sequence[Mapping[str, Any]] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str: ...
+
+    def update(
+        self, channel: str, ts: str, text: str, *, blocks: Sequence[Mapping[str, Any]] | None = None
+    ) -> None: ...
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None: ...
+
+    def user_phone(self, user_id: str) -> str | None:
+        """The phone number on the user's profile, if any."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
