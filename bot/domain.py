@@ -118,3 +118,17 @@ class ServiceFailure(TelephonyError):
 
 class ServiceUnavailable(TelephonyError):
     """The service could not be reached, or did not answer in time."""
+
+
+class ChatError(Exception):
+    """A chat front end could not do what was asked; `retry_after` is set when rate limited.
+
+    `permanent` errors (channel archived, bot not in the channel) will not mend by retrying
+    soon; the rest (outages, rate limits) will.
+    """
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent

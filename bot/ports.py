@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.cards import Card
 from bot.domain import (
     CallInformation,
     ConferenceInfo,
@@ -64,9 +65,10 @@ class Telephony(Protocol):
 class ChatSurface(Protocol):
     """A place that shows messages to people: a Slack workspace or the terminal.
 
-    `blocks` is Block Kit; front ends without blocks render `text`. Timestamps (`ts`) identify
-    posted messages; `thread_ts` puts a message in a thread. `metadata` carries the bridge's own
-    ids (for example a Web21C messageId) so a post can be recognised later.
+    Timestamps (`ts`) identify posted messages; `thread_ts` puts a message in a thread. A
+    `card` (bot.cards) is rendered by the front end; `text` is always sent too, as the
+    fallback. `metadata` carries the bridge's own ids (for example a Web21C messageId) so that
+    a post can be recognised later. Methods raise bot.domain.ChatError on failure.
     """
 
     def post(
@@ -75,18 +77,36 @@ class ChatSurface(Protocol):
         text: str,
         *,
         thread_ts: str | None = None,
-        blocks: Sequence[Mapping[str, Any]] | None = None,
+        card: Card | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> str: ...
 
-    def update(
-        self, channel: str, ts: str, text: str, *, blocks: Sequence[Mapping[str, Any]] | None = None
-    ) -> None: ...
+    def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None: ...
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None: ...
 
+    def react(self, channel: str, ts: str, name: str) -> None:
+        """Add the reaction `name` (an emoji name) to a message; already there is fine."""
+        ...
+
+    def unreact(self, channel: str, ts: str, name: str) -> None:
+        """Remove the bridge's reaction `name`; not there is fine."""
+        ...
+
     def user_phone(self, user_id: str) -> str | None:
-        """The phone number on the user's profile, if any."""
+        """The phone number on the user's profile, as typed there, if any."""
+        ...
+
+    def user_name(self, user_id: str) -> str | None:
+        """The name people know the user by, if the user exists."""
+        ...
+
+    def find_user(self, name: str) -> str | None:
+        """The id of the user called `name` (a plain `@alice` mention), if there is one."""
+        ...
+
+    def find_channel(self, name: str) -> str | None:
+        """The id of the channel called `name` (a plain `#ops`), if there is one."""
         ...
 
 

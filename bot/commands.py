@@ -1,0 +1,269 @@
+"""The command grammar shared by every front end: text in, a typed command (or a usage error)
+out. Pure functions, no I/O, so Slack and the console parse exactly alike and property tests
+can throw any text at them.
+
+Mentions arrive escaped (`<@U123|alice>`, `<#C123|ops>`) or plain (`@alice`, `#ops`); numbers
+may contain spaces (`07700 900123`), so runs of digit groups are joined into the longest prefix
+that makes a number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.numbers import NumberRejected, is_sip_uri, parse_number
+
+USAGE = {
+    "/sms": (
+        "Usage: `/sms <number or @user> <text>` · `/sms route <keyword> [#channel]` · "
+        "`/sms unroute <keyword>` · `/sms routes`\nExample: `/sms +447700900123 running late`"
+    ),
+    "/call": (
+        "Usage: `/call <@user or number> [<@user or number>]` rings the first party, then "
+        "connects the second (with one party, you are rung first).\nExample: `/call @alice @bob`"
+    ),
+    "/conf": (
+        "Usage: `/conf <@user or number> ...` starts a conference call and rings everyone.\n"
+        "Example: `/conf @alice @bob +447700900123`"
+    ),
+    "/phone": (
+        "Usage: `/phone` shows your number · `/phone <number>` registers it · "
+        "`/phone @user <number>` sets someone else's (admins)\nExample: `/phone 07700 900123`"
+    ),
+}
+COMMANDS = tuple(USAGE)
+MAX_PARTIES = 10
+
+_USER_ESCAPED = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
+_USER_PLAIN = re.compile(r"^@([\w.\-]{1,80})$")
+_CHANNEL_ESCAPED = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
+_CHANNEL_PLAIN = re.compile(r"^#([\w\-]{1,80})$")
+_DIGITS = re.compile(r"^[+(]?[\d().\-]+$")
+_KEYWORD = re.compile(r"^[A-Za-z0-9]{1,20}$")
+
+
+class UsageError(ValueError):
+    """Input that does not fit the grammar; the message is what the user should read."""
+
+    def __init__(self, command: str, problem: str | None = None):
+        self.command = command
+        lead = f"{problem}\n" if problem else ""
+        super().__init__(lead + USAGE[command])
+
+
+@dataclass(frozen=True)
+class UserTarget:
+    """A Slack user, by id when the mention was escaped, else by the name typed."""
+
+    user_id: str | None = None
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return f"<@{self.user_id}>" if self.user_id else f"@{self.name}"
+
+
+@dataclass(frozen=True)
+class NumberTarget:
+    """A phone number or tel:/sip: URI exactly as typed; policy is applied by the services."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Target = UserTarget | NumberTarget
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    channel_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Help:
+    command: str
+
+
+@dataclass(frozen=True)
+class SendSms:
+    to: Target
+    text: str
+
+
+@dataclass(frozen=True)
+class SetRoute:
+    keyword: str
+    channel: ChannelRef | None  # None: the channel the command was typed in
+
+
+@dataclass(frozen=True)
+class RemoveRoute:
+    keyword: str
+
+
+@dataclass(frozen=True)
+class ListRoutes:
+    pass
+
+
+@dataclass(frozen=True)
+class PlaceCall:
+    parties: tuple[Target, ...]  # one (the invoker is rung first) or two
+
+
+@dataclass(frozen=True)
+class StartConference:
+    parties: tuple[Target, ...]
+
+
+@dataclass(frozen=True)
+class ShowPhone:
+    user: UserTarget | None  # None: the invoker
+
+
+@dataclass(frozen=True)
+class SetPhone:
+    user: UserTarget | None  # None: the invoker
+    number: str
+
+
+Command = (
+    Help
+    | SendSms
+    | SetRoute
+    | RemoveRoute
+    | ListRoutes
+    | PlaceCall
+    | StartConference
+    | ShowPhone
+    | SetPhone
+)
+
+
+def parse(command: str, text: str, default_region: str = "GB") -> Command:
+    """Parse the text typed after a slash command; raise UsageError with help when it's wrong."""
+    name = "/" + command.strip().lstrip("/").lower()
+    if name not in USAGE:
+        raise ValueError(f"unknown command {command!r}")
+    words = text.split()
+    if words and words[0].lower() in ("help", "-h", "--help", "?"):
+        return Help(name)
+    parser = {"/sms": _sms, "/call": _call, "/conf": _conf, "/phone": _phone}[name]
+    return parser(words, default_region)
+
+
+def _sms(words: list[str], region: str) -> Command:
+    if not words:
+        raise UsageError("/sms")
+    head = words[0].lower()
+    if head == "routes" and len(words) == 1:
+        return ListRoutes()
+    if head == "route" and len(words) in (2, 3):
+        channel = _channel(words[2]) if len(words) == 3 else None
+        return SetRoute(_keyword("/sms", words[1]), channel)
+    if head == "unroute" and len(words) == 2:
+        return RemoveRoute(_keyword("/sms", words[1]))
+    if head in ("route", "unroute", "routes") and not _is_party_start(words[0]):
+        raise UsageError("/sms", f"`{head}` takes a keyword (and for route, a #channel).")
+    target, used = _party(words, 0, region, "/sms")
+    message = " ".join(words[used:])
+    if not message:
+        raise UsageError("/sms", f"There is no text to send to {target}.")
+    return SendSms(target, message)
+
+
+def _call(words: list[str], region: str) -> Command:
+    parties = _parties(words, region, "/call")
+    if not 1 <= len(parties) <= 2:
+        raise UsageError("/call", "A call joins one or two parties; for more, use `/conf`.")
+    return PlaceCall(parties)
+
+
+def _conf(words: list[str], region: str) -> Command:
+    parties = _parties(words, region, "/conf")
+    if not parties:
+        raise UsageError("/conf", "Name at least one person or number to invite.")
+    if len(parties) > MAX_PARTIES:
+        raise UsageError("/conf", f"A conference started here invites at most {MAX_PARTIES}.")
+    if len(set(parties)) != len(parties):
+        raise UsageError("/conf", "Each participant can be invited only once.")
+    return StartConference(parties)
+
+
+def _phone(words: list[str], region: str) -> Command:
+    if not words:
+        return ShowPhone(None)
+    user = _user(words[0])
+    if user is not None:
+        rest = " ".join(words[1:])
+        return SetPhone(user, rest) if rest else ShowPhone(user)
+    return SetPhone(None, " ".join(words))
+
+
+def _parties(words: list[str], region: str, command: str) -> tuple[Target, ...]:
+    words = [w for word in words for w in word.split(",") if w]
+    parties: list[Target] = []
+    index = 0
+    while index < len(words):
+        target, index = _party(words, index, region, command)
+        parties.append(target)
+    return tuple(parties)
+
+
+def _party(words: list[str], start: int, region: str, command: str) -> tuple[Target, int]:
+    """One party starting at words[start]; returns it and the index of the next word."""
+    word = words[start]
+    user = _user(word)
+    if user is not None:
+        return user, start + 1
+    if word.lower().startswith(("tel:", "sip:")):
+        if word.lower().startswith("sip:") and not is_sip_uri(word):
+            raise UsageError(command, f"`{_clip(word)}` is not a valid sip: URI.")
+        return NumberTarget(word), start + 1
+    if not _DIGITS.match(word):
+        raise UsageError(command, f"`{_clip(word)}` is neither a @mention nor a phone number.")
+    end = start + 1
+    while end < len(words) and _DIGITS.match(words[end]):
+        end += 1
+    for stop in range(end, start, -1):  # longest run of digit groups that makes a number
+        candidate = " ".join(words[start:stop])
+        try:
+            parse_number(candidate, region)
+        except NumberRejected:
+            continue
+        return NumberTarget(candidate), stop
+    return NumberTarget(word), start + 1  # the service explains what is wrong with it
+
+
+def _user(word: str) -> UserTarget | None:
+    if match := _USER_ESCAPED.match(word):
+        return UserTarget(user_id=match.group(1), name=match.group(2) or None)
+    if match := _USER_PLAIN.match(word):
+        return UserTarget(name=match.group(1))
+    return None
+
+
+def _channel(word: str) -> ChannelRef:
+    if match := _CHANNEL_ESCAPED.match(word):
+        return ChannelRef(channel_id=match.group(1), name=match.group(2) or None)
+    if match := _CHANNEL_PLAIN.match(word):
+        return ChannelRef(name=match.group(1))
+    raise UsageError("/sms", f"`{_clip(word)}` is not a #channel.")
+
+
+def _keyword(command: str, word: str) -> str:
+    if not _KEYWORD.match(word):
+        raise UsageError(command, f"`{_clip(word)}` is not a keyword: use 1-20 letters or digits.")
+    return word.lower()
+
+
+def _is_party_start(word: str) -> bool:
+    return bool(_user(word)) or bool(_DIGITS.match(word))
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    text = text.replace("`", "'")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
