@@ -51,7 +51,7 @@ def parse_number(text: str, default_region: str) -> PhoneNumber:
         if not match:
             raise NumberRejected(f"`{raw}` is not a valid tel: URI (try tel:+447700900123)")
         raw = "+" + re.sub(r"[\s\-]", "", match.group(1))
-    if not re.fullmatch(r"[+\d][\d\s\-().]{2,30}", raw):
+    if not re.fullmatch(r"[+(\d][\d\s\-().]{2,30}", raw):
         raise NumberRejected(f"`{_shorten(raw)}` is not a phone number")
     try:
         parsed = phonenumbers.parse(raw, default_region)
