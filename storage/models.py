@@ -1,0 +1,219 @@
+"""The bridge's tables, as typed SQLAlchemy 2 models.
+
+Repositories read and write these tables with Core statements and hand out frozen records
+(storage.records), so no live ORM object ever leaves a transaction. Statuses are stored as the
+string values of the enums in bot.domain; times are UTC (storage.types.UTCDateTime).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import RowId, UTCDateTime
+
+# Deterministic constraint names, so migrations can name what they drop or alter.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), str: String()}
+
+
+class DirectoryEntryRow(Base):
+    """Who is who: a Slack user and the phone number that reaches them."""
+
+    __tablename__ = "directory"
+    __table_args__ = (CheckConstraint("source IN ('registered', 'profile')", name="source"),)
+
+    slack_user_id: Mapped[str] = mapped_column(primary_key=True)
+    phone_number: Mapped[str] = mapped_column(index=True)  # E.164
+    source: Mapped[str]
+    updated_at: Mapped[datetime]
+
+
+class RouteRow(Base):
+    """An inbound keyword and the Slack channel its texts go to."""
+
+    __tablename__ = "routes"
+
+    keyword: Mapped[str] = mapped_column(primary_key=True)  # lowercased
+    channel_id: Mapped[str] = mapped_column(index=True)
+    created_by: Mapped[str]
+    created_at: Mapped[datetime]
+
+
+class ConversationRow(Base):
+    """One phone number talking in one channel, in one Slack thread."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("phone_number", "channel_id"),
+        UniqueConstraint("channel_id", "thread_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    phone_number: Mapped[str]
+    channel_id: Mapped[str]
+    thread_ts: Mapped[str | None]
+    created_at: Mapped[datetime]
+    last_activity_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class MessageRow(Base):
+    """A text, inbound or outbound, findable from Web21C's side and from Slack's."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint("direction IN ('in', 'out')", name="direction"),
+        UniqueConstraint("direction", "web21c_message_id"),
+        UniqueConstraint("channel_id", "slack_ts"),
+        UniqueConstraint("event_token"),
+        Index(None, "direction", "posted_at"),
+        Index(None, "keyword", "cleared_at"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    direction: Mapped[str]
+    web21c_message_id: Mapped[str | None]
+    conversation_id: Mapped[int | None] = mapped_column(
+        RowId, ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    channel_id: Mapped[str | None]
+    slack_ts: Mapped[str | None]
+    text: Mapped[str] = mapped_column(Text)
+    sender: Mapped[str]  # a Slack user id (outbound) or a phone URI (inbound)
+    keyword: Mapped[str | None]  # inbound only, lowercased
+    received_at: Mapped[datetime | None]  # inbound: when Web21C received it
+    created_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+    cleared_at: Mapped[datetime | None]  # inbound: when cleared at Web21C
+    event_token: Mapped[str | None]  # outbound: the delivery callback's token
+
+
+class RecipientRow(Base):
+    """Delivery status of one outbound message to one destination."""
+
+    __tablename__ = "message_recipients"
+    __table_args__ = (UniqueConstraint("message_id", "destination_uri"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(RowId, ForeignKey("messages.id", ondelete="CASCADE"))
+    destination_uri: Mapped[str]
+    status: Mapped[str]  # bot.domain.MessageStatus
+    updated_at: Mapped[datetime]
+
+
+class CallRow(Base):
+    """A third-party call and where its live card is in Slack."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(unique=True)
+    calling_party: Mapped[str]
+    called_party: Mapped[str]
+    started_by: Mapped[str]
+    channel_id: Mapped[str]
+    card_ts: Mapped[str | None]
+    status: Mapped[str] = mapped_column(index=True)  # bot.domain.CallStatus
+    termination_cause: Mapped[str | None]  # bot.domain.CallTerminationCause
+    start_time: Mapped[datetime | None]
+    duration: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ConferenceRow(Base):
+    """A conference call and where its live card is in Slack."""
+
+    __tablename__ = "conferences"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    conference_id: Mapped[str] = mapped_column(unique=True)
+    started_by: Mapped[str]
+    channel_id: Mapped[str]
+    card_ts: Mapped[str | None]
+    status: Mapped[str] = mapped_column(index=True)  # bot.domain.ConferenceStatus
+    start_time: Mapped[datetime | None]
+    duration: Mapped[int] = mapped_column(Integer)
+    number_of_participants: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ParticipantRow(Base):
+    """One invitee of a conference."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    conference_id: Mapped[str] = mapped_column(
+        ForeignKey("conferences.conference_id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[str] = mapped_column(unique=True)
+    uri: Mapped[str]
+    slack_user_id: Mapped[str | None]
+    status: Mapped[str]  # bot.domain.ParticipantStatus
+    start_time: Mapped[datetime | None]
+
+
+class OptOutRow(Base):
+    """A number that texted STOP (or similar) and must not be texted again until it opts in."""
+
+    __tablename__ = "opt_outs"
+
+    phone_number: Mapped[str] = mapped_column(primary_key=True)
+    opted_out_at: Mapped[datetime]
+    word: Mapped[str]
+
+
+class HandledEventRow(Base):
+    """A Slack event id already handled, kept until Slack stops retrying it."""
+
+    __tablename__ = "handled_events"
+
+    event_id: Mapped[str] = mapped_column(primary_key=True)
+    handled_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LeaseRow(Base):
+    """A named lease: who may run a given scheduled job, and until when."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    holder: Mapped[str]
+    expires_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """Who texted or called whom, and other actions worth answering for later."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str]
+    action: Mapped[str]
+    target: Mapped[str]
+    detail: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,141 @@
+"""Frozen records the repositories return: plain values, safe to keep after a transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.domain import (
+    CallStatus,
+    CallTerminationCause,
+    ConferenceStatus,
+    MessageStatus,
+    ParticipantStatus,
+)
+
+
+class Direction(StrEnum):
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class DirectorySource(StrEnum):
+    REGISTERED = "registered"  # the user told the bridge their number
+    PROFILE = "profile"  # read from the user's Slack profile
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    slack_user_id: str
+    phone_number: str
+    source: DirectorySource
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Route:
+    keyword: str
+    channel_id: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: int
+    phone_number: str
+    channel_id: str
+    thread_ts: str | None
+    created_at: datetime
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    direction: Direction
+    web21c_message_id: str | None
+    conversation_id: int | None
+    channel_id: str | None
+    slack_ts: str | None
+    text: str
+    sender: str
+    keyword: str | None
+    received_at: datetime | None
+    created_at: datetime
+    posted_at: datetime | None
+    cleared_at: datetime | None
+    event_token: str | None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    message_id: int
+    destination_uri: str
+    status: MessageStatus
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Call:
+    call_id: str
+    calling_party: str
+    called_party: str
+    started_by: str
+    channel_id: str
+    card_ts: str | None
+    status: CallStatus
+    termination_cause: CallTerminationCause | None
+    start_time: datetime | None
+    duration: int
+    created_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Conference:
+    conference_id: str
+    started_by: str
+    channel_id: str
+    card_ts: str | None
+    status: ConferenceStatus
+    start_time: datetime | None
+    duration: int
+    number_of_participants: int
+    created_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Participant:
+    participant_id: str
+    conference_id: str
+    uri: str
+    slack_user_id: str | None
+    status: ParticipantStatus
+    start_time: datetime | None
+
+
+@dataclass(frozen=True)
+class OptOut:
+    phone_number: str
+    word: str
+    opted_out_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Lease:
+    name: str
+    holder: str
+    expires_at: datetime

@@ -1,0 +1,253 @@
+"""Messages: every text in or out, findable by Web21C id, by Slack ts and by callback token.
+
+Inbound texts move through three steps, each its own transaction, so a crash at any point
+neither loses nor duplicates one: recorded (record_inbound), posted to Slack (mark_posted),
+cleared at Web21C (mark_cleared).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Row, exists, select, update
+
+from bot.domain import MessageStatus
+from storage.models import MessageRow, RecipientRow
+from storage.records import Direction, Message, Recipient
+from storage.repositories.base import Repository
+from storage.repositories.routes import normalise_keyword
+
+_m = MessageRow.__table__
+_r = RecipientRow.__table__
+
+FINAL_STATUSES = tuple(status.value for status in MessageStatus if status.is_final)
+
+
+class MessageRepository(Repository):
+    # -- inbound -------------------------------------------------------------------------
+
+    def record_inbound(
+        self,
+        web21c_message_id: str,
+        keyword: str,
+        sender_uri: str,
+        text: str,
+        received_at: datetime,
+    ) -> tuple[Message, bool]:
+        """Store a text Web21C holds for us; the same messageId twice is stored once.
+        Returns the stored message and whether this call stored it."""
+        created = self._conn.execute(
+            self._upsert(_m)
+            .values(
+                direction=Direction.INBOUND.value,
+                web21c_message_id=web21c_message_id,
+                keyword=normalise_keyword(keyword),
+                sender=sender_uri,
+                text=text,
+                received_at=received_at,
+                created_at=self._now(),
+            )
+            .on_conflict_do_nothing(index_elements=[_m.c.direction, _m.c.web21c_message_id])
+            .returning(*_m.c)
+        ).first()
+        if created:
+            return _message(created), True
+        existing = self.by_web21c_id(Direction.INBOUND, web21c_message_id)
+        assert existing is not None
+        return existing, False
+
+    def unposted_inbound(self, limit: int = 100) -> list[Message]:
+        """Recorded inbound texts not yet in Slack, oldest first."""
+        return self._messages(
+            select(_m)
+            .where(_m.c.direction == Direction.INBOUND.value, _m.c.posted_at.is_(None))
+            .order_by(_m.c.received_at, _m.c.id)
+            .limit(limit)
+        )
+
+    def mark_posted(
+        self, message_id: int, conversation_id: int, channel_id: str, slack_ts: str
+    ) -> bool:
+        """Note where an inbound text landed in Slack; False if it was already posted."""
+        result = self._conn.execute(
+            update(_m)
+            .where(_m.c.id == message_id, _m.c.posted_at.is_(None))
+            .values(
+                conversation_id=conversation_id,
+                channel_id=channel_id,
+                slack_ts=slack_ts,
+                posted_at=self._now(),
+            )
+        )
+        return result.rowcount > 0
+
+    def posted_uncleared(self, keyword: str, limit: int = 100) -> list[Message]:
+        """Inbound texts under `keyword` already in Slack but not yet cleared at Web21C."""
+        return self._messages(
+            select(_m)
+            .where(
+                _m.c.direction == Direction.INBOUND.value,
+                _m.c.keyword == normalise_keyword(keyword),
+                _m.c.posted_at.is_not(None),
+                _m.c.cleared_at.is_(None),
+            )
+            .order_by(_m.c.id)
+            .limit(limit)
+        )
+
+    def mark_cleared(self, message_ids: Iterable[int]) -> int:
+        """Note that these inbound texts were cleared at Web21C; returns how many changed."""
+        ids = list(message_ids)
+        if not ids:
+            return 0
+        result = self._conn.execute(
+            update(_m)
+            .where(_m.c.id.in_(ids), _m.c.cleared_at.is_(None))
+            .values(cleared_at=self._now())
+        )
+        return result.rowcount
+
+    # -- outbound ------------------------------------------------------------------------
+
+    def record_outbound(
+        self,
+        web21c_message_id: str | None,
+        conversation_id: int | None,
+        channel_id: str | None,
+        slack_ts: str | None,
+        text: str,
+        sender: str,
+        recipient_uris: Sequence[str],
+        event_token: str | None,
+    ) -> Message:
+        """Store a text the bridge sends, with one Initial recipient row per destination.
+        It may be recorded before Web21C answers (web21c_message_id None, set later with
+        set_web21c_id), so a delivery callback that beats the reply still finds it."""
+        now = self._now()
+        row = self._conn.execute(
+            _m.insert()
+            .values(
+                direction=Direction.OUTBOUND.value,
+                web21c_message_id=web21c_message_id,
+                conversation_id=conversation_id,
+                channel_id=channel_id,
+                slack_ts=slack_ts,
+                text=text,
+                sender=sender,
+                created_at=now,
+                posted_at=now if slack_ts is not None else None,
+                event_token=event_token,
+            )
+            .returning(*_m.c)
+        ).one()
+        uris = list(dict.fromkeys(recipient_uris))
+        if uris:
+            self._conn.execute(
+                _r.insert(),
+                [
+                    {
+                        "message_id": row.id,
+                        "destination_uri": uri,
+                        "status": MessageStatus.INITIAL.value,
+                        "updated_at": now,
+                    }
+                    for uri in uris
+                ],
+            )
+        return _message(row)
+
+    def set_web21c_id(self, message_id: int, web21c_message_id: str) -> None:
+        self._conn.execute(
+            update(_m).where(_m.c.id == message_id).values(web21c_message_id=web21c_message_id)
+        )
+
+    def set_recipient_status(
+        self, message_id: int, destination_uri: str, status: MessageStatus | str
+    ) -> bool:
+        """Record a delivery status; True if it changed. Delivered, Failed and Blocked are
+        final: a late or repeated report never moves a recipient out of them."""
+        status = MessageStatus(status)
+        result = self._conn.execute(
+            update(_r)
+            .where(
+                _r.c.message_id == message_id,
+                _r.c.destination_uri == destination_uri,
+                _r.c.status != status.value,
+                _r.c.status.not_in(FINAL_STATUSES),
+            )
+            .values(status=status.value, updated_at=self._now())
+        )
+        return result.rowcount > 0
+
+    def recipients(self, message_id: int) -> list[Recipient]:
+        rows = self._conn.execute(select(_r).where(_r.c.message_id == message_id).order_by(_r.c.id))
+        return [_recipient(row) for row in rows]
+
+    def outbound_awaiting_delivery(self, limit: int = 100) -> list[Message]:
+        """Sent texts with at least one recipient whose status may still change, oldest first."""
+        pending = exists().where(_r.c.message_id == _m.c.id, _r.c.status.not_in(FINAL_STATUSES))
+        return self._messages(
+            select(_m)
+            .where(
+                _m.c.direction == Direction.OUTBOUND.value,
+                _m.c.web21c_message_id.is_not(None),
+                pending,
+            )
+            .order_by(_m.c.id)
+            .limit(limit)
+        )
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def get(self, message_id: int) -> Message | None:
+        return self._one(select(_m).where(_m.c.id == message_id))
+
+    def by_event_token(self, event_token: str) -> Message | None:
+        return self._one(select(_m).where(_m.c.event_token == event_token))
+
+    def by_web21c_id(self, direction: Direction | str, web21c_message_id: str) -> Message | None:
+        return self._one(
+            select(_m).where(
+                _m.c.direction == Direction(direction).value,
+                _m.c.web21c_message_id == web21c_message_id,
+            )
+        )
+
+    def by_slack(self, channel_id: str, slack_ts: str) -> Message | None:
+        return self._one(select(_m).where(_m.c.channel_id == channel_id, _m.c.slack_ts == slack_ts))
+
+    def _one(self, query) -> Message | None:
+        row = self._conn.execute(query).first()
+        return _message(row) if row else None
+
+    def _messages(self, query) -> list[Message]:
+        return [_message(row) for row in self._conn.execute(query)]
+
+
+def _message(row: Row) -> Message:
+    return Message(
+        id=row.id,
+        direction=Direction(row.direction),
+        web21c_message_id=row.web21c_message_id,
+        conversation_id=row.conversation_id,
+        channel_id=row.channel_id,
+        slack_ts=row.slack_ts,
+        text=row.text,
+        sender=row.sender,
+        keyword=row.keyword,
+        received_at=row.received_at,
+        created_at=row.created_at,
+        posted_at=row.posted_at,
+        cleared_at=row.cleared_at,
+        event_token=row.event_token,
+    )
+
+
+def _recipient(row: Row) -> Recipient:
+    return Recipient(
+        message_id=row.message_id,
+        destination_uri=row.destination_uri,
+        status=MessageStatus(row.status),
+        updated_at=row.updated_at,
+    )
