@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(command=_run)
     web = sub.add_parser("web", help="run only the HTTP server")
     web.set_defaults(command=_run)
+    _add_db_commands(sub)
     return parser
 
 
@@ -64,3 +65,29 @@ def _wait_for_signal() -> None:
     while not stop.wait(0.5):
         pass
     log.info("stopping")
+
+
+def _add_db_commands(sub: argparse._SubParsersAction) -> None:
+    db = sub.add_parser("db", help="manage the database schema")
+    db_sub = db.add_subparsers(title="db commands", metavar="DB_COMMAND", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
+    upgrade.set_defaults(command=_db_upgrade)
+    downgrade = db_sub.add_parser("downgrade", help="migrate back to REVISION ('base' empties)")
+    downgrade.add_argument("revision")
+    downgrade.set_defaults(command=_db_downgrade)
+
+
+def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.migrate import current_revision, upgrade
+
+    upgrade(settings.database_url)
+    log.info("database schema at revision %s", current_revision(settings.database_url))
+    return 0
+
+
+def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.migrate import current_revision, downgrade
+
+    downgrade(settings.database_url, args.revision)
+    log.info("database schema at revision %s", current_revision(settings.database_url))
+    return 0

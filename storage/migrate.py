@@ -13,6 +13,7 @@ To write a new migration after changing storage.models:
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -23,6 +24,9 @@ from alembic.script import ScriptDirectory
 from storage.engine import create_engine, normalise_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# Alembic announces each of its plugins at INFO; only the migrations themselves are news.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def alembic_config(url: str) -> Config:

@@ -26,6 +26,7 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by copying
+        transactional_ddl=True,  # both databases can: a failed migration leaves no trace
         compare_type=True,
         render_item=_render_item,
     )
