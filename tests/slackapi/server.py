@@ -59,6 +59,10 @@ class SlackApiServer:
         """A slack_sdk client for this server, authenticated as the bot."""
         return WebClient(token=self.bot_token, base_url=self.api_url, **kwargs)
 
+    def reset(self) -> None:
+        """A fresh workspace and a healthy Slack on the same port (see SlackState.reset)."""
+        self.state.reset()
+
     def start(self) -> SlackApiServer:
         self.state.faults.released.clear()
         self._http.start()

@@ -46,6 +46,12 @@ class SlackState:
         self.base_url = ""  # set by the server once it listens
         self.bot_user_id = BOT_USER_ID
         self.bot_id = BOT_ID
+        self._with_general_channel = with_general_channel
+        self._ids = itertools.count(1)
+        self._last_ts_micros = 0
+        self._clear()
+
+    def _clear(self) -> None:
         # Slack lets a bot with chat:write.public post to public channels it has not joined.
         self.post_to_public_channels_without_joining = False
         self.trigger_ttl_seconds = 3.0
@@ -59,13 +65,19 @@ class SlackState:
         self.response_post_log: list[ResponsePost] = []
         self.call_log: list[CallRecord] = []
         self.triggers: dict[str, float] = {}
-        self._ids = itertools.count(1)
-        self._last_ts_micros = 0
         self.users[BOT_USER_ID] = User(
             id=BOT_USER_ID, name=BOT_NAME, real_name="Web21C", is_bot=True, bot_id=BOT_ID
         )
-        if with_general_channel:
+        if self._with_general_channel:
             self.add_channel("general", channel_id=GENERAL_CHANNEL_ID)
+
+    def reset(self) -> None:
+        """Back to a fresh workspace and a healthy Slack, so one server can serve many tests
+        (ids and timestamps keep increasing across resets)."""
+        with self.lock:
+            self.faults.clear()
+            self._clear()
+            self.notify()
 
     # ----- arrangement -------------------------------------------------------------------------
 
