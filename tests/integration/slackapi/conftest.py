@@ -1,4 +1,4 @@
-"""One fake Slack for the module (stopping a waitress server takes up to a second), reset to a
+"""One fake Slack for these tests (stopping a waitress server takes up to a second), reset to a
 fresh workspace before each test, and a slack_sdk client pointed at it."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from tests.slackapi import SlackApiServer
 BOT_TOKEN = "xoxb-test"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def slack_server():
     with SlackApiServer(bot_token=BOT_TOKEN) as server:
         yield server
