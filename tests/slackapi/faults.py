@@ -51,16 +51,23 @@ class _RateLimit:
     per_channel: bool
     buckets: dict[str | None, tuple[float, float]] = field(default_factory=dict)
 
-    def take(self, channel: str | None, now: float) -> int | None:
-        """Spend a token, or return the whole seconds to wait for one."""
+    def _refilled(self, channel: str | None, now: float) -> tuple[str | None, float]:
         key = channel if self.per_channel else None
         tokens, last = self.buckets.get(key, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
-        if tokens >= 1.0:
-            self.buckets[key] = (tokens - 1.0, now)
-            return None
         self.buckets[key] = (tokens, now)
+        return key, tokens
+
+    def wait_needed(self, channel: str | None, now: float) -> int | None:
+        """None if a token is there, else the whole seconds until one is."""
+        _, tokens = self._refilled(channel, now)
+        if tokens >= 1.0:
+            return None
         return max(1, math.ceil((1.0 - tokens) / self.per_second))
+
+    def spend(self, channel: str | None, now: float) -> None:
+        key, tokens = self._refilled(channel, now)
+        self.buckets[key] = (tokens - 1.0, now)
 
 
 class Faults:
@@ -70,7 +77,7 @@ class Faults:
         self._lock = threading.Lock()
         self._forced: list[_Forced] = []
         self._outage: _Outage | None = None
-        self._limits: dict[str, _RateLimit] = {}
+        self._limits: dict[tuple[str, bool], _RateLimit] = {}
         self.released = threading.Event()  # set when the server stops: hanging calls end
 
     def ratelimit_next(
@@ -140,16 +147,18 @@ class Faults:
         burst: int = 3,
         per_channel: bool = True,
     ) -> None:
-        """Enforce Slack's pacing: over the limit, a call gets 429 with Retry-After."""
+        """Enforce Slack's pacing: over the limit, a call gets 429 with Retry-After. A method
+        may have both a per-channel and a workspace-wide limit."""
         with self._lock:
-            self._limits[method] = _RateLimit(per_second, burst, per_channel)
+            self._limits[(method, per_channel)] = _RateLimit(per_second, burst, per_channel)
 
     def stop_rate_limits(self, method: str | None = None) -> None:
         with self._lock:
             if method is None:
                 self._limits.clear()
             else:
-                self._limits.pop(method, None)
+                self._limits.pop((method, True), None)
+                self._limits.pop((method, False), None)
 
     def clear(self) -> None:
         """Back to a healthy, unlimited Slack."""
@@ -172,11 +181,13 @@ class Faults:
                 self._outage = outage = None
             if outage is not None and outage.method in (None, method):
                 return outage.verdict
-            limit = self._limits.get(method)
-            if limit is not None:
-                wait = limit.take(channel, now)
-                if wait is not None:
-                    return Verdict(status=429, retry_after=wait, reason="ratelimited")
+            limits = [self._limits.get((method, p)) for p in (True, False)]
+            limits = [limit for limit in limits if limit is not None]
+            waits = [w for w in (limit.wait_needed(channel, now) for limit in limits) if w]
+            if waits:
+                return Verdict(status=429, retry_after=max(waits), reason="ratelimited")
+            for limit in limits:
+                limit.spend(channel, now)
         return None
 
     def _force(self, verdict: Verdict, times: int, method: str | None, channel: str | None):

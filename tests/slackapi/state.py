@@ -267,11 +267,22 @@ class SlackState:
     def replies(self, channel: str, thread_ts: str, *, include_deleted: bool = False) -> list:
         """A thread's replies, oldest first, without the parent."""
         with self.lock:
+            found = self.thread_replies(channel, thread_ts, include_deleted=include_deleted)
+            return copy.deepcopy(found)
+
+    def find_messages(
+        self, predicate: Callable[[Message], bool], *, channel: str | None = None
+    ) -> list[Message]:
+        """Messages (replies included, deleted ones not) in one channel or all, oldest first
+        within each channel, that satisfy `predicate`."""
+        with self.lock:
+            channels = [channel] if channel else list(self.channel_messages)
             return copy.deepcopy(
                 [
                     m
-                    for m in self.thread_replies(channel, thread_ts)
-                    if include_deleted or not m.deleted
+                    for c in channels
+                    for m in self.channel_messages.get(c, [])
+                    if not m.deleted and predicate(m)
                 ]
             )
 
@@ -340,7 +351,10 @@ class SlackState:
         self, predicate: Callable[[SlackState], T], timeout: float = 10.0, what: str = ""
     ) -> T:
         """Return the predicate's first truthy value, re-checked on every change (and every
-        50 ms, for time-based conditions); raise WaitTimeout after `timeout` seconds."""
+        50 ms, for time-based conditions); raise WaitTimeout after `timeout` seconds.
+
+        The predicate runs with the state locked: it may read the state, but must not call
+        the server over HTTP (that call would wait for the lock)."""
         deadline = time.monotonic() + timeout
         with self.changed:
             while True:
@@ -474,11 +488,13 @@ class SlackState:
             return self.message_index[(channel_id, message.thread_ts)]
         return message
 
-    def thread_replies(self, channel_id: str, thread_ts: str) -> list[Message]:
+    def thread_replies(
+        self, channel_id: str, thread_ts: str, *, include_deleted: bool = False
+    ) -> list[Message]:
         return [
             m
             for m in self.channel_messages.get(channel_id, [])
-            if m.thread_ts == thread_ts and m.ts != thread_ts
+            if m.thread_ts == thread_ts and m.ts != thread_ts and (include_deleted or not m.deleted)
         ]
 
     def store_message(self, message: Message) -> None:

@@ -145,3 +145,35 @@ def test_wait_for_wakes_on_change_and_times_out_clearly(client, slack):
         slack.state.wait_for_messages(GENERAL, 2, timeout=0.1)
 
     assert message.text == "later"
+
+
+def test_tokens_refill_and_a_workspace_limit_applies_across_channels(client, slack):
+    ops = slack.state.add_channel("ops")
+    slack.faults.limit_rate("chat.postMessage", per_second=20.0, burst=1)
+    slack.faults.limit_rate("chat.postMessage", per_second=20.0, burst=2, per_channel=False)
+
+    client.chat_postMessage(channel=GENERAL, text="1")
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel=GENERAL, text="too soon")
+    client.chat_postMessage(channel=ops, text="2")
+    with pytest.raises(SlackApiError) as workspace_wide:
+        client.chat_postMessage(channel=slack.state.add_channel("sales"), text="over")
+    time.sleep(0.12)
+    client.chat_postMessage(channel=GENERAL, text="3")
+
+    assert workspace_wide.value.response.status_code == 429
+    assert [m.text for m in slack.state.messages(GENERAL)] == ["1", "3"]
+    assert slack.state.rejected_count() == 2
+
+
+def test_reset_restores_a_fresh_workspace_and_a_healthy_slack(client, slack):
+    slack.state.add_user("alice")
+    client.chat_postMessage(channel=GENERAL, text="before")
+    slack.faults.start_outage()
+
+    slack.reset()
+    client.chat_postMessage(channel=GENERAL, text="after")
+
+    assert [m.text for m in slack.state.messages(GENERAL)] == ["after"]
+    assert [u["name"] for u in client.users_list()["members"]] == ["web21c"]
+    assert slack.state.calls("chat.postMessage")[0].status == 200

@@ -100,7 +100,7 @@ def test_form_encoded_post_with_json_text_blocks_and_metadata(client, slack):
 
 
 def test_post_without_text_or_blocks_and_too_many_blocks_are_refused(client):
-    with pytest.raises(SlackApiError) as no_text:
+    with pytest.raises(SlackApiError) as no_text, pytest.warns(UserWarning, match="text"):
         client.chat_postMessage(channel=GENERAL)
     divider = {"type": "divider"}
     with pytest.raises(SlackApiError) as too_many:
