@@ -1,0 +1,52 @@
+"""SOAP 1.1 faults: the faultcodes the sandbox sends and the errors the client makes of them.
+
+Web21C declared no wsdl:fault; errors were plain SOAP faults. The mapping, by the local part
+of the faultcode (any namespace prefix ignored):
+
+    ...PermissionDeniedException   -> PermissionDenied   (signature/certificate problems)
+    Client.NotFound                -> NotFound           (unknown callId, conferenceId, ...)
+    Client, Client.<anything else> -> InvalidArgument    (malformed or invalid request)
+    Server, Server.<anything>, any other code -> ServiceFailure
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from bot.domain import (
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ServiceFailure,
+    TelephonyError,
+)
+
+CLIENT = "Client"
+NOT_FOUND = "Client.NotFound"
+PERMISSION_DENIED = "Client.PermissionDeniedException"
+SERVER = "Server"
+
+
+def error_for_fault(faultcode: str, faultstring: str) -> TelephonyError:
+    """The bot.domain error for a fault, carrying the service's fault string."""
+    local = faultcode.rsplit(":", 1)[-1].strip()
+    message = faultstring or local or "SOAP fault"
+    if local.endswith("PermissionDeniedException"):
+        return PermissionDenied(message)
+    if local == NOT_FOUND:
+        return NotFound(message)
+    if local == CLIENT or local.startswith(CLIENT + "."):
+        return InvalidArgument(message)
+    return ServiceFailure(message)
+
+
+def fault_envelope(code: str, message: str) -> bytes:
+    """A SOAP 1.1 fault envelope; `code` is a local code such as "Client.NotFound"."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+        "<soap:Body><soap:Fault>"
+        f"<faultcode>soap:{escape(code)}</faultcode>"
+        f"<faultstring>{escape(message)}</faultstring>"
+        "</soap:Fault></soap:Body></soap:Envelope>"
+    ).encode()
