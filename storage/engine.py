@@ -77,4 +77,6 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: 
 
 
 def _begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Straight to the driver: going through SQLAlchemy's execution path for a fixed statement
+    # costs about a tenth of a millisecond per transaction for nothing.
+    connection.connection.driver_connection.execute("BEGIN IMMEDIATE")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, exists, select, update
+from sqlalchemy import Row, bindparam, exists, select, update
 
 from bot.domain import MessageStatus
 from storage.models import MessageRow, RecipientRow
@@ -37,19 +37,25 @@ class MessageRepository(Repository):
     ) -> tuple[Message, bool]:
         """Store a text Web21C holds for us; the same messageId twice is stored once.
         Returns the stored message and whether this call stored it."""
+        insert = self._prepared(
+            "record_inbound",
+            lambda: (
+                self._upsert(_m)
+                .on_conflict_do_nothing(index_elements=[_m.c.direction, _m.c.web21c_message_id])
+                .returning(*_m.c)
+            ),
+        )
         created = self._conn.execute(
-            self._upsert(_m)
-            .values(
-                direction=Direction.INBOUND.value,
-                web21c_message_id=web21c_message_id,
-                keyword=normalise_keyword(keyword),
-                sender=sender_uri,
-                text=text,
-                received_at=received_at,
-                created_at=self._now(),
-            )
-            .on_conflict_do_nothing(index_elements=[_m.c.direction, _m.c.web21c_message_id])
-            .returning(*_m.c)
+            insert,
+            {
+                "direction": Direction.INBOUND.value,
+                "web21c_message_id": web21c_message_id,
+                "keyword": normalise_keyword(keyword),
+                "sender": sender_uri,
+                "text": text,
+                "received_at": received_at,
+                "created_at": self._now(),
+            },
         ).first()
         if created:
             return _message(created), True
@@ -70,15 +76,19 @@ class MessageRepository(Repository):
         self, message_id: int, conversation_id: int, channel_id: str, slack_ts: str
     ) -> bool:
         """Note where an inbound text landed in Slack; False if it was already posted."""
+        mark = self._prepared(
+            "mark_posted",
+            lambda: update(_m).where(_m.c.id == bindparam("message_id"), _m.c.posted_at.is_(None)),
+        )
         result = self._conn.execute(
-            update(_m)
-            .where(_m.c.id == message_id, _m.c.posted_at.is_(None))
-            .values(
-                conversation_id=conversation_id,
-                channel_id=channel_id,
-                slack_ts=slack_ts,
-                posted_at=self._now(),
-            )
+            mark,
+            {
+                "message_id": message_id,
+                "conversation_id": conversation_id,
+                "channel_id": channel_id,
+                "slack_ts": slack_ts,
+                "posted_at": self._now(),
+            },
         )
         return result.rowcount > 0
 
