@@ -15,7 +15,10 @@ class HttpServer:
     """A started-on-demand waitress server; port 0 picks a free port (see `.port`)."""
 
     def __init__(self, app: Callable, host: str, port: int, threads: int = 8, name: str = "http"):
-        self._server = create_server(app, host=host, port=port, threads=threads, ident=None)
+        # A short loop timeout lets stop() return promptly instead of after up to a second.
+        self._server = create_server(
+            app, host=host, port=port, threads=threads, ident=None, asyncore_loop_timeout=0.1
+        )
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self.host = host
         self.port: int = self._server.effective_port  # type: ignore[union-attr]
