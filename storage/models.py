@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -104,9 +105,13 @@ class MessageRow(Base):
     keyword: Mapped[str | None]  # inbound only, lowercased
     received_at: Mapped[datetime | None]  # inbound: when Web21C received it
     created_at: Mapped[datetime]
+    post_started_at: Mapped[datetime | None]  # inbound: a Slack post was attempted
     posted_at: Mapped[datetime | None]
     cleared_at: Mapped[datetime | None]  # inbound: when cleared at Web21C
     event_token: Mapped[str | None]  # outbound: the delivery callback's token
+    # True when the Slack message at slack_ts is the bridge's own post (it may edit it),
+    # False when it is a person's message (the bridge can only react to it).
+    bridge_post: Mapped[bool] = mapped_column(server_default=false())
 
 
 class RecipientRow(Base):

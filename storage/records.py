@@ -64,9 +64,11 @@ class Message:
     keyword: str | None
     received_at: datetime | None
     created_at: datetime
+    post_started_at: datetime | None
     posted_at: datetime | None
     cleared_at: datetime | None
     event_token: str | None
+    bridge_post: bool
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ def _unreachable(url: str) -> str | None:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as error:  # any failure to connect means "not reachable"
-        return f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+        cause = getattr(error, "orig", None) or error  # the driver's words, not the wrapper's
+        return f"{type(cause).__name__}: {str(cause).strip().splitlines()[0]}"
     finally:
         engine.dispose()
     return None

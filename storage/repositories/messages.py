@@ -55,6 +55,7 @@ class MessageRepository(Repository):
                 "text": text,
                 "received_at": received_at,
                 "created_at": self._now(),
+                "bridge_post": True,
             },
         ).first()
         if created:
@@ -71,6 +72,17 @@ class MessageRepository(Repository):
             .order_by(_m.c.received_at, _m.c.id)
             .limit(limit)
         )
+
+    def mark_post_started(self, message_id: int) -> bool:
+        """Note that a Slack post of this inbound text is about to be attempted, so after a
+        crash the bridge knows to look for it in Slack before posting it again. False if
+        it is already posted."""
+        result = self._conn.execute(
+            update(_m)
+            .where(_m.c.id == message_id, _m.c.posted_at.is_(None))
+            .values(post_started_at=self._now())
+        )
+        return result.rowcount > 0
 
     def mark_posted(
         self, message_id: int, conversation_id: int, channel_id: str, slack_ts: str
@@ -130,10 +142,13 @@ class MessageRepository(Repository):
         sender: str,
         recipient_uris: Sequence[str],
         event_token: str | None,
+        *,
+        bridge_post: bool = False,
     ) -> Message:
         """Store a text the bridge sends, with one Initial recipient row per destination.
         It may be recorded before Web21C answers (web21c_message_id None, set later with
-        set_web21c_id), so a delivery callback that beats the reply still finds it."""
+        set_web21c_id), so a delivery callback that beats the reply still finds it.
+        `bridge_post`: slack_ts is the bridge's own post (True) or a person's reply."""
         now = self._now()
         row = self._conn.execute(
             _m.insert()
@@ -148,6 +163,7 @@ class MessageRepository(Repository):
                 created_at=now,
                 posted_at=now if slack_ts is not None else None,
                 event_token=event_token,
+                bridge_post=bridge_post,
             )
             .returning(*_m.c)
         ).one()
@@ -248,9 +264,11 @@ def _message(row: Row) -> Message:
         keyword=row.keyword,
         received_at=row.received_at,
         created_at=row.created_at,
+        post_started_at=row.post_started_at,
         posted_at=row.posted_at,
         cleared_at=row.cleared_at,
         event_token=row.event_token,
+        bridge_post=row.bridge_post,
     )
 
 

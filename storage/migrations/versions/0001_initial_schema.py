@@ -179,9 +179,11 @@ def upgrade() -> None:
         sa.Column("keyword", sa.String(), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("post_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("event_token", sa.String(), nullable=True),
+        sa.Column("bridge_post", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.CheckConstraint("direction IN ('in', 'out')", name=op.f("ck_messages_direction")),
         sa.ForeignKeyConstraint(
             ["conversation_id"],

@@ -150,3 +150,26 @@ def test_awaiting_delivery_lists_messages_with_a_non_final_recipient(database):
         assert [m.id for m in tx.messages.outbound_awaiting_delivery(10)] == [pending.id]
         tx.messages.set_recipient_status(pending.id, "tel:+442", MessageStatus.FAILED)
         assert tx.messages.outbound_awaiting_delivery(10) == []
+
+
+def test_a_started_post_is_remembered_until_posted(database):
+    with database.transaction() as tx:
+        message, _ = _inbound(tx)
+        conversation, _ = tx.conversations.get_or_create("+447700900001", "C1")
+        assert message.post_started_at is None and message.bridge_post is True
+        assert tx.messages.mark_post_started(message.id) is True
+    with database.transaction() as tx:
+        (pending,) = tx.messages.unposted_inbound(10)
+        assert pending.post_started_at is not None
+        tx.messages.mark_posted(message.id, conversation.id, "C1", "1.1")
+        assert tx.messages.mark_post_started(message.id) is False
+
+
+def test_outbound_remembers_whose_slack_message_it_is(database):
+    with database.transaction() as tx:
+        reply = _outbound(tx, web21c_id="a", slack_ts="1.0", token="t1")
+        conversation, _ = tx.conversations.get_or_create("+441", "C1")
+        own = tx.messages.record_outbound(
+            "b", conversation.id, "C1", "2.0", "hi", "U1", ["tel:+441"], "t2", bridge_post=True
+        )
+    assert reply.bridge_post is False and own.bridge_post is True
