@@ -44,7 +44,22 @@ def _parser() -> argparse.ArgumentParser:
     web = sub.add_parser("web", help="run only the HTTP server")
     web.set_defaults(command=_run)
     _add_db_commands(sub)
+    _add_sandbox_command(sub)
     return parser
+
+
+def _add_sandbox_command(sub: argparse._SubParsersAction) -> None:
+    from adapters.web21c.sandbox.command import add_arguments
+
+    sandbox = sub.add_parser("sandbox", help="run only the local Web21C sandbox")
+    add_arguments(sandbox)
+    sandbox.set_defaults(command=_sandbox)
+
+
+def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.web21c.sandbox.command import run
+
+    return run(args)
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

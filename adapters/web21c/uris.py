@@ -22,6 +22,8 @@ def uri_problem(uri: object) -> str | None:
         return f"a party URI must be a string, got {type(uri).__name__}"
     if len(uri) > MAX_URI_LENGTH:
         return f"party URI longer than {MAX_URI_LENGTH} characters"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in uri):
+        return f"party URI {uri!r} contains control characters"
     if TEL_URI.fullmatch(uri) or SIP_URI.fullmatch(uri):
         return None
     return f"malformed party URI {uri!r}: expected tel:+<country code><number> or sip:user@host"
