@@ -20,7 +20,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 
+from storage.database import Database
 from storage.engine import create_engine, normalise_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -38,24 +40,26 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` up to `revision` (the newest by default). Safe to repeat."""
-    _run(url, lambda config: command.upgrade(config, revision))
+def upgrade(target: str | Database, revision: str = "head") -> None:
+    """Bring the database (a URL, or an open Database: the only way to reach an in-memory
+    one) up to `revision`, the newest by default. Safe to repeat."""
+    _run(target, lambda config: command.upgrade(config, revision))
 
 
-def downgrade(url: str, revision: str) -> None:
-    """Take the database at `url` back to `revision` ('base' empties it)."""
-    _run(url, lambda config: command.downgrade(config, revision))
+def downgrade(target: str | Database, revision: str) -> None:
+    """Take the database back to `revision` ('base' empties it)."""
+    _run(target, lambda config: command.downgrade(config, revision))
 
 
-def current_revision(url: str) -> str | None:
+def current_revision(target: str | Database) -> str | None:
     """The revision the database is at, or None if it was never migrated."""
-    engine = create_engine(url)
+    engine, owned = _engine(target)
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
-        engine.dispose()
+        if owned:
+            engine.dispose()
 
 
 def head_revision() -> str | None:
@@ -63,12 +67,20 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
-def _run(url: str, action) -> None:
-    config = alembic_config(url)
-    engine = create_engine(url)
+def _engine(target: str | Database) -> tuple[Engine, bool]:
+    """The engine to migrate with, and whether we made it (and so must dispose of it)."""
+    if isinstance(target, Database):
+        return target.engine, False
+    return create_engine(target), True
+
+
+def _run(target: str | Database, action) -> None:
+    engine, owned = _engine(target)
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.connect() as connection:
             config.attributes["connection"] = connection
             action(config)
     finally:
-        engine.dispose()
+        if owned:
+            engine.dispose()

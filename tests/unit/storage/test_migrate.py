@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage import Database
 from storage.migrate import MIGRATIONS, alembic_config, current_revision, head_revision, upgrade
 
 
@@ -23,3 +24,13 @@ def test_upgrade_an_embedded_file(tmp_path):
     assert current_revision(url) is None
     upgrade(url)
     assert current_revision(url) == head_revision()
+
+
+def test_an_open_in_memory_database_can_be_migrated():
+    with Database("sqlite://") as database:
+        assert current_revision(database) is None
+        upgrade(database)
+        assert current_revision(database) == head_revision()
+        with database.transaction() as tx:
+            tx.audit.record("U1", "test", "migrated")
+            assert len(tx.audit.recent()) == 1
