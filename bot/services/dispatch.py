@@ -1,0 +1,110 @@
+"""One entry point for every front end: parsed commands and button presses go to the right
+service, and whatever goes wrong comes back as a sentence for the person who asked."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import cards
+from bot.commands import (
+    USAGE,
+    Command,
+    Help,
+    ListRoutes,
+    PlaceCall,
+    RemoveRoute,
+    SendSms,
+    SetPhone,
+    SetRoute,
+    ShowPhone,
+    StartConference,
+    Target,
+)
+from bot.domain import ChatError, TelephonyError
+from bot.services.calls import Calls
+from bot.services.conferences import Conferences
+from bot.services.errors import Rejected
+from bot.services.messaging import Messaging
+from bot.services.parties import Directory
+from bot.services.routes import Routes
+from bot.services.telephony_errors import explain
+
+log = logging.getLogger(__name__)
+
+SOMETHING_WENT_WRONG = "Something went wrong in the bridge; the details are in its log."
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who asked, and where."""
+
+    user_id: str
+    channel_id: str
+
+
+@dataclass
+class Dispatcher:
+    directory: Directory
+    routes: Routes
+    messaging: Messaging
+    calls: Calls
+    conferences: Conferences
+
+    def run(self, who: Invocation, command: Command) -> str | None:
+        """Carry out a parsed command; the answer for the user (ephemeral), if any."""
+        return answer(lambda: self._run(who, command))
+
+    def press(self, who: Invocation, action_id: str, value: str) -> str | None:
+        """A card button: hang up, drop a participant, end a conference."""
+        actions: dict[str, Callable[[str, str], str | None]] = {
+            cards.HANG_UP: self.calls.hang_up,
+            cards.DROP_PARTICIPANT: self.conferences.drop,
+            cards.END_CONFERENCE: self.conferences.end,
+        }
+        action = actions.get(action_id)
+        if action is None:
+            return f"The bridge does not know the button {action_id!r}."
+        return answer(lambda: action(who.user_id, value))
+
+    def invite(self, who: Invocation, conference_id: str, target: Target) -> str | None:
+        return answer(lambda: self.conferences.invite(who.user_id, conference_id, target))
+
+    def _run(self, who: Invocation, command: Command) -> str | None:
+        match command:
+            case Help(name):
+                return USAGE[name]
+            case SendSms(to, text):
+                return self.messaging.send(who.user_id, who.channel_id, to, text)
+            case SetRoute(keyword, channel):
+                return self.routes.set(who.user_id, keyword, channel, who.channel_id)
+            case RemoveRoute(keyword):
+                return self.routes.remove(who.user_id, keyword)
+            case ListRoutes():
+                return self.routes.describe()
+            case PlaceCall(parties):
+                return self.calls.place(who.user_id, who.channel_id, parties)
+            case StartConference(parties):
+                return self.conferences.start(who.user_id, who.channel_id, parties)
+            case ShowPhone(user):
+                return self.directory.show(who.user_id, user)
+            case SetPhone(user, number):
+                return self.directory.register(who.user_id, user, number)
+        raise AssertionError(f"unhandled command {command!r}")
+
+
+def answer(work: Callable[[], str | None]) -> str | None:
+    """Run work; turn every failure into words for the user (and the unexpected into a log)."""
+    try:
+        return work()
+    except Rejected as refusal:
+        return str(refusal)
+    except TelephonyError as error:
+        return explain(error)
+    except ChatError as error:
+        log.warning("chat front end failed: %s", error.reason)
+        return f"Slack refused part of that ({error.reason}); try again in a minute."
+    except Exception:
+        log.exception("unexpected error while handling a request")
+        return SOMETHING_WENT_WRONG

@@ -1,0 +1,197 @@
+"""Inbound texts: fetched per routed keyword, recorded, posted to Slack, and only then cleared
+at Web21C, so a crash at any point loses nothing and doubles nothing.
+
+Each text is posted with its Web21C messageId in Slack message metadata and marked "posting"
+in the database first; a text found marked but not posted (the process died mid-post) is first
+looked for in Slack, so a post that happened just before a crash is recognised, not repeated.
+
+Where a text goes: into the sender's most recent conversation thread (say, the channel that
+texted them with /sms), else a thread of its own in the keyword's channel. Texts for one
+channel are posted in order by one worker; channels proceed in parallel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from bot.domain import ChatError
+from bot.metrics import Metrics
+from bot.numbers import number_from_uri
+from bot.ports import ChatSurface, Clock, Telephony
+from bot.services.messaging import Messaging
+from bot.services.parties import Directory, Party
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+CONVERSATION_WINDOW = timedelta(days=7)
+METADATA_TYPE = "web21c_inbound"
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+START_WORDS = frozenset({"START", "UNSTOP"})
+BATCH = 500
+
+
+class Inbound:
+    def __init__(
+        self,
+        db: Database,
+        telephony: Telephony,
+        chat: ChatSurface,
+        directory: Directory,
+        messaging: Messaging,
+        clock: Clock,
+        metrics: Metrics,
+        *,
+        channel_workers: int = 16,
+        find_posted: Callable[[str, str | None, str], str | None] | None = None,
+    ):
+        self._db = db
+        self._telephony = telephony
+        self._chat = chat
+        self._directory = directory
+        self._messaging = messaging
+        self._clock = clock
+        self._pool = ThreadPoolExecutor(max_workers=channel_workers, thread_name_prefix="inbound")
+        self._find_posted = find_posted
+        self._reported: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self._metrics = metrics
+
+    def poll(self, keyword: str) -> None:
+        """One cycle for a keyword: fetch, record, post what is unposted, clear what is posted."""
+        messages = self._telephony.get_received_messages(keyword)
+        with self._db.transaction() as tx:
+            for m in messages:
+                _, created = tx.messages.record_inbound(
+                    m.message_id, m.keyword or keyword, m.sender_uri, m.text, m.receive_time
+                )
+                if created:
+                    self._metrics.inc("bridge_texts_in_total")
+        self.post_pending()
+        self.clear_posted(keyword)
+
+    def post_pending(self) -> None:
+        """Post every recorded, unposted text: channels in parallel, each channel in order."""
+        with self._db.transaction() as tx:
+            pending = tx.messages.unposted_inbound(limit=BATCH)
+        by_channel: dict[str, list] = defaultdict(list)
+        for message in pending:
+            channel = self._channel_for(message)
+            if channel is None:
+                continue  # its route was removed: it waits until a route exists again
+            by_channel[channel].append(message)
+        depth = {channel: len(items) for channel, items in by_channel.items()}
+        self._metrics.replace("bridge_queue_depth", depth, label="channel")
+        futures = [
+            self._pool.submit(self._post_channel, ch, items) for ch, items in by_channel.items()
+        ]
+        for future in futures:
+            future.result()
+
+    def clear_posted(self, keyword: str) -> None:
+        with self._db.transaction() as tx:
+            posted = tx.messages.posted_uncleared(keyword, limit=BATCH)
+        if not posted:
+            return
+        self._telephony.clear_received_messages([m.web21c_message_id for m in posted])
+        with self._db.transaction() as tx:
+            cleared = tx.messages.mark_cleared(m.id for m in posted)
+        self._metrics.inc("bridge_texts_cleared_total", cleared)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    # --- posting ---------------------------------------------------------------------------
+
+    def _channel_for(self, message) -> str | None:
+        number = number_from_uri(message.sender)
+        since = self._clock.now() - CONVERSATION_WINDOW
+        with self._db.transaction() as tx:
+            recent = tx.conversations.latest_for_number(number, since)
+            if recent is not None and recent.thread_ts:
+                return recent.channel_id
+            return tx.routes.channel_for(message.keyword or "")
+
+    def _post_channel(self, channel: str, messages: list) -> None:
+        for message in messages:
+            try:
+                self._post(channel, message)
+            except ChatError as error:
+                self._metrics.inc("bridge_post_failures_total", reason=error.reason)
+                self._report(channel, error)
+                return  # keep the channel's order: the rest wait for the next cycle
+            self._metrics.inc("bridge_texts_posted_total")
+
+    def _post(self, channel: str, message) -> None:
+        number = number_from_uri(message.sender)
+        party = Party(f"tel:{number}", self._directory.user_with(number))
+        conversation_id, thread_ts = self._messaging.thread_for(party, channel)
+        ts = self._already_posted(channel, thread_ts, message)
+        if ts is None:
+            with self._db.transaction() as tx:
+                tx.messages.mark_post_started(message.id)
+            ts = self._chat.post(
+                channel,
+                f"*{party.label}*: {message.text}",
+                thread_ts=thread_ts,
+                metadata={
+                    "event_type": METADATA_TYPE,
+                    "event_payload": {"message_id": message.web21c_message_id},
+                },
+            )
+        with self._db.transaction() as tx:
+            tx.messages.mark_posted(message.id, conversation_id, channel, ts)
+            tx.conversations.touch(conversation_id, self._clock.now())
+        self._opt_words(channel, thread_ts, number, message)
+
+    def _already_posted(self, channel: str, thread_ts: str, message) -> str | None:
+        if message.post_started_at is None or self._find_posted is None:
+            return None
+        ts = self._find_posted(channel, thread_ts, message.web21c_message_id)
+        if ts:
+            log.info(
+                "text %s was posted before a restart; not posting it again",
+                message.web21c_message_id,
+            )
+        return ts
+
+    def _opt_words(self, channel: str, thread_ts: str, number: str, message) -> None:
+        words = message.text.split()
+        if words and message.keyword and words[0].lower() == message.keyword.lower():
+            words = words[1:]
+        if len(words) != 1:
+            return
+        word = words[0].upper().strip(".!")
+        with self._db.transaction() as tx:
+            if word in STOP_WORDS:
+                if tx.opt_outs.is_opted_out(number):
+                    return
+                tx.opt_outs.opt_out(number, word, self._clock.now())
+                note = (
+                    f":no_bell: {number} texted {word}: the bridge will send them nothing more "
+                    "until they text START."
+                )
+            elif word in START_WORDS:
+                if not tx.opt_outs.opt_in(number):
+                    return
+                note = f":bell: {number} texted {word}: texts to them are allowed again."
+            else:
+                return
+        self._chat.post(channel, note, thread_ts=thread_ts)
+
+    def _report(self, channel: str, error: ChatError) -> None:
+        key = (channel, error.reason)
+        with self._lock:
+            first = key not in self._reported
+            self._reported.add(key)
+        if first:
+            log.error(
+                "cannot post texts to channel %s (%s); they are kept and retried, not cleared",
+                channel,
+                error.reason,
+            )

@@ -1,0 +1,63 @@
+"""Inbound routes: which channel receives the texts that start with a keyword."""
+
+from __future__ import annotations
+
+from bot.commands import ChannelRef
+from bot.ports import ChatSurface
+from bot.services.errors import Rejected
+from bot.services.parties import Policy
+from storage import Database
+
+
+class Routes:
+    def __init__(self, db: Database, chat: ChatSurface, policy: Policy):
+        self._db = db
+        self._chat = chat
+        self._policy = policy
+
+    def set(self, actor: str, keyword: str, channel: ChannelRef | None, here: str) -> str:
+        self._require_admin(actor)
+        channel_id = self._channel_id(channel, here)
+        with self._db.transaction() as tx:
+            tx.routes.set(keyword, channel_id, actor)
+            tx.audit.record(actor, "route.set", keyword, channel_id)
+        return f"Texts starting with `{keyword.upper()}` now arrive in <#{channel_id}>."
+
+    def remove(self, actor: str, keyword: str) -> str:
+        self._require_admin(actor)
+        with self._db.transaction() as tx:
+            removed = tx.routes.remove(keyword)
+            if removed:
+                tx.audit.record(actor, "route.remove", keyword, "")
+        if not removed:
+            return f"There was no route for `{keyword.upper()}`."
+        return (
+            f"Texts starting with `{keyword.upper()}` are no longer fetched; any already "
+            "waiting stay at Web21C."
+        )
+
+    def describe(self) -> str:
+        with self._db.transaction() as tx:
+            routes = tx.routes.all()
+        if not routes:
+            return (
+                "No keywords are routed yet. An admin can add one: `/sms route <keyword> #channel`."
+            )
+        lines = [f"• `{r.keyword.upper()}` → <#{r.channel_id}>" for r in routes]
+        return "Routed keywords:\n" + "\n".join(lines)
+
+    def _require_admin(self, actor: str) -> None:
+        if not self._policy.is_admin(actor):
+            raise Rejected(
+                "Only admins can change routes (ask one of the people in ADMIN_USER_IDS)."
+            )
+
+    def _channel_id(self, channel: ChannelRef | None, here: str) -> str:
+        if channel is None:
+            return here
+        if channel.channel_id:
+            return channel.channel_id
+        found = self._chat.find_channel(channel.name or "")
+        if found is None:
+            raise Rejected(f"There is no channel called #{channel.name}.")
+        return found

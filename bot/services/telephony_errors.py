@@ -1,0 +1,23 @@
+"""Telephony errors in words a Slack user can act on."""
+
+from __future__ import annotations
+
+from bot.domain import (
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ServiceUnavailable,
+    TelephonyError,
+)
+
+
+def explain(error: TelephonyError) -> str:
+    if isinstance(error, ServiceUnavailable):
+        return "Web21C can't be reached right now; try again in a minute."
+    if isinstance(error, PermissionDenied):
+        return "Web21C refused the bridge's credentials; an admin should check its certificate."
+    if isinstance(error, InvalidArgument):
+        return f"Web21C rejected the request ({error.fault_string})."
+    if isinstance(error, NotFound):
+        return "Web21C no longer knows about it (it may have ended already)."
+    return f"Web21C failed ({error.fault_string}); try again in a minute."

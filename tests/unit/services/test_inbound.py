@@ -1,0 +1,112 @@
+import pytest
+
+from bot.commands import NumberTarget
+from bot.domain import ChatError, ServiceUnavailable
+from tests.unit.services.conftest import CHANNEL
+
+ECHO = "tel:+447700900000"
+
+
+def _route(services, keyword="pizza", channel="COPS"):
+    with services.db.transaction() as tx:
+        tx.routes.set(keyword, channel, "UADMIN")
+
+
+def test_a_new_sender_gets_a_thread_in_the_keyword_channel(services, telephony, chat):
+    _route(services)
+    telephony.receive("pizza", "tel:+447700900123", "pizza one margherita please")
+    services.poll_inbound()
+    (parent,) = chat.top_level("COPS")
+    assert "+447700900123" in parent.text
+    (text,) = chat.thread("COPS", parent.ts)
+    assert text.text.endswith("pizza one margherita please")
+    assert text.metadata["event_payload"]["message_id"]
+    assert telephony.inbox["pizza"] == []  # cleared only after it was posted
+
+
+def test_a_sender_with_a_recent_conversation_gets_the_text_in_that_thread(
+    services, telephony, chat
+):
+    _route(services)
+    services.messaging.send("UALICE", CHANNEL, NumberTarget("07700900123"), "are you coming?")
+    telephony.receive("pizza", "tel:+447700900123", "pizza yes, 5 minutes")
+    services.poll_inbound()
+    assert chat.top_level("COPS") == []
+    (parent,) = chat.top_level(CHANNEL)
+    texts = [m.text for m in chat.thread(CHANNEL, parent.ts)]
+    assert texts[-1].endswith("pizza yes, 5 minutes")
+
+
+def test_a_known_number_is_headed_by_the_users_name(services, telephony, chat):
+    _route(services)
+    with services.db.transaction() as tx:
+        tx.directory.set_number("UALICE", "+447700900001", "registered")
+    telephony.receive("pizza", "tel:+447700900001", "pizza hello")
+    services.poll_inbound()
+    (parent,) = chat.top_level("COPS")
+    assert "<@UALICE>" in parent.text and "+447700900001" in parent.text
+
+
+def test_each_text_is_posted_once_however_often_it_is_fetched(services, telephony, chat):
+    _route(services)
+    telephony.receive("pizza", "tel:+447700900123", "pizza one")
+    telephony.failure = None
+    services.inbound.poll("pizza")
+    # Web21C hands the same text out again if the clear was lost:
+    telephony.receive("pizza", "tel:+447700900123", "pizza two")
+    services.inbound.poll("pizza")
+    services.inbound.poll("pizza")
+    (parent,) = chat.top_level("COPS")
+    assert [m.text.split(": ", 1)[1] for m in chat.thread("COPS", parent.ts)] == [
+        "pizza one",
+        "pizza two",
+    ]
+
+
+def test_a_text_that_cannot_be_posted_is_kept_and_not_cleared(services, telephony, chat):
+    _route(services)
+    chat.refuse["COPS"] = ChatError("is_archived", permanent=True)
+    telephony.receive("pizza", "tel:+447700900123", "pizza hello")
+    services.poll_inbound()
+    services.poll_inbound()
+    assert len(telephony.inbox["pizza"]) == 1
+    assert services.metrics.value("bridge_post_failures_total", reason="is_archived") == 2
+    del chat.refuse["COPS"]
+    services.poll_inbound()
+    assert telephony.inbox["pizza"] == []
+    (parent,) = chat.top_level("COPS")
+    assert len(chat.thread("COPS", parent.ts)) == 1
+
+
+def test_removing_a_route_stops_fetching_its_keyword(services, telephony, chat):
+    _route(services)
+    with services.db.transaction() as tx:
+        tx.routes.remove("pizza")
+    telephony.receive("pizza", "tel:+447700900123", "pizza hello")
+    services.poll_inbound()
+    assert len(telephony.inbox["pizza"]) == 1
+    assert chat.messages == {}
+
+
+def test_stop_and_start_record_the_opt_out_and_show_it(services, telephony, chat):
+    _route(services)
+    telephony.receive("pizza", "tel:+447700900123", "pizza STOP")
+    services.poll_inbound()
+    with services.db.transaction() as tx:
+        assert tx.opt_outs.is_opted_out("+447700900123")
+    (parent,) = chat.top_level("COPS")
+    assert "texted STOP" in chat.thread("COPS", parent.ts)[-1].text
+    telephony.receive("pizza", "tel:+447700900123", "pizza start")
+    services.poll_inbound()
+    with services.db.transaction() as tx:
+        assert not tx.opt_outs.is_opted_out("+447700900123")
+    assert "texted START" in chat.thread("COPS", parent.ts)[-1].text
+
+
+def test_a_web21c_outage_leaves_everything_in_place(services, telephony):
+    _route(services)
+    telephony.receive("pizza", "tel:+447700900123", "pizza hello")
+    telephony.failure = ServiceUnavailable("timed out")
+    with pytest.raises(ServiceUnavailable):
+        services.poll_inbound()
+    assert len(telephony.inbox["pizza"]) == 1
