@@ -1,7 +1,12 @@
 """The one place that wires configuration to storage, telephony, chat, scheduler and HTTP.
 
 Everything else receives its collaborators as arguments; only this module decides which
-concrete adapter stands behind each port.
+concrete adapter stands behind each port:
+
+- storage: storage.Database on DATABASE_URL (an embedded SQLite file is migrated here);
+- telephony: adapters.web21c.Web21CClient on WEB21C_ENDPOINT, or on a sandbox started
+  in-process when that is unset;
+- chat: Slack (bot.slack) when Slack credentials are set, else the terminal (bot.console).
 """
 
 from __future__ import annotations
@@ -9,20 +14,155 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from bot.clock import SystemClock
 from bot.config import Settings
 from bot.httpserver import HttpServer
-from bot.web import WebApp
+from bot.jobs import Jobs
+from bot.metrics import Metrics
+from bot.ports import ChatSurface, Clock, Telephony
+from bot.services.calls import Calls
+from bot.services.conferences import Conferences
+from bot.services.deliveries import Deliveries
+from bot.services.dispatch import Dispatcher
+from bot.services.inbound import Inbound
+from bot.services.messaging import Messaging, SmsSettings
+from bot.services.parties import Directory, Policy
+from bot.services.routes import Routes
+from bot.services.tracking import LiveTracking
+from bot.tasks import Tasks
+from bot.web import Request, Response, WebApp
+from storage import Database, LeaseManager
 
 log = logging.getLogger(__name__)
+
+HANDLED_EVENT_TTL_SECONDS = 24 * 3600
+
+
+@dataclass
+class Services:
+    """The use cases, wired to one database, one telephony and one chat front end."""
+
+    db: Database
+    telephony: Telephony
+    chat: ChatSurface
+    clock: Clock
+    metrics: Metrics
+    policy: Policy
+    directory: Directory
+    routes: Routes
+    messaging: Messaging
+    calls: Calls
+    conferences: Conferences
+    inbound: Inbound
+    deliveries: Deliveries
+    tracking: LiveTracking
+    dispatcher: Dispatcher
+
+    def first_time(self, event_id: str) -> bool:
+        """True the first time an event id is seen (Slack retries are then ignored)."""
+        with self.db.transaction() as tx:
+            return tx.events.first_time(event_id, HANDLED_EVENT_TTL_SECONDS)
+
+    def poll_inbound(self) -> None:
+        with self.db.transaction() as tx:
+            keywords = [route.keyword for route in tx.routes.all()]
+        for keyword in keywords:
+            self.inbound.poll(keyword)
+        if not keywords:
+            self.inbound.post_pending()
+
+    def housekeeping(self) -> None:
+        with self.db.transaction() as tx:
+            tx.events.purge_expired(self.clock.now())
+
+    def close(self) -> None:
+        self.inbound.close()
+        self.tracking.close()
+
+
+def wire_services(
+    settings: Settings,
+    db: Database,
+    telephony: Telephony,
+    chat: ChatSurface,
+    clock: Clock | None = None,
+    metrics: Metrics | None = None,
+    find_posted=None,
+) -> Services:
+    clock = clock or SystemClock()
+    metrics = metrics or Metrics()
+    policy = Policy(settings.default_region, settings.allowed_countries, settings.admin_user_ids)
+    directory = Directory(db, chat, policy)
+    sms = SmsSettings(settings.web21c_from, settings.public_url, settings.sms_max_segments)
+    messaging = Messaging(db, telephony, chat, directory, clock, sms, metrics)
+    calls = Calls(db, telephony, chat, directory, policy)
+    conferences = Conferences(db, telephony, chat, directory, policy)
+    routes = Routes(db, chat, policy)
+    return Services(
+        db=db,
+        telephony=telephony,
+        chat=chat,
+        clock=clock,
+        metrics=metrics,
+        policy=policy,
+        directory=directory,
+        routes=routes,
+        messaging=messaging,
+        calls=calls,
+        conferences=conferences,
+        inbound=Inbound(
+            db, telephony, chat, directory, messaging, clock, metrics, find_posted=find_posted
+        ),
+        deliveries=Deliveries(db, telephony, messaging),
+        tracking=LiveTracking(db, calls, conferences),
+        dispatcher=Dispatcher(directory, routes, messaging, calls, conferences),
+    )
+
+
+def schedule(services: Services, settings: Settings) -> Jobs:
+    """The scheduled jobs, each run by one process at a time."""
+    jobs = Jobs(LeaseManager(services.db), services.metrics)
+    interval = settings.poll_interval_seconds
+    jobs.add("inbound", interval, services.poll_inbound)
+    if not settings.public_url:  # with callbacks, Web21C tells us; without, we ask
+        jobs.add("deliveries", interval, services.deliveries.poll)
+    jobs.add("live-calls", interval, services.tracking.refresh_all)
+    jobs.add("housekeeping", 600.0, services.housekeeping)
+    return jobs
+
+
+def mount_routes(web: WebApp, services: Services, jobs: Jobs | None) -> None:
+    """The bridge's own HTTP routes: Web21C callbacks, /metrics and health checks."""
+
+    def web21c_event(request: Request) -> Response:
+        token = request.path.removeprefix("/web21c/events/")
+        result = services.deliveries.on_callback(token, request.body)
+        return Response.text(result.status, result.text)
+
+    def metrics(request: Request) -> Response:
+        return Response(200, services.metrics.render().encode(), "text/plain; version=0.0.4")
+
+    web.route("POST", "/web21c/events/", web21c_event)
+    web.route("GET", "/metrics", metrics)
+    web.add_health_check("database", lambda: None if services.db.ping() else "database unreachable")
+    if jobs is not None:
+        web.add_health_check("web21c", jobs.problem)
 
 
 @dataclass
 class Bridge:
-    """The wired application. Front ends and subcommands start the parts they need."""
+    """The wired application. Subcommands start the parts they need."""
 
     settings: Settings
     web: WebApp
+    services: Services
+    tasks: Tasks
+    jobs: Jobs
+    sandbox: object | None = None
+    bolt_app: object | None = None
+    console: object | None = None
     _servers: list[HttpServer] = field(default_factory=list)
+    _socket_mode: object | None = None
 
     def start_http(self) -> HttpServer:
         server = HttpServer(self.web, self.settings.host, self.settings.port, name="bridge-http")
@@ -30,12 +170,104 @@ class Bridge:
         log.info("HTTP server listening on %s", server.url)
         return server
 
+    def start_worker(self) -> None:
+        self.jobs.start()
+
+    def start_socket_mode(self) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(self.bolt_app, self.settings.slack_app_token)
+        handler.connect()
+        self._socket_mode = handler
+        log.info("connected to Slack in Socket Mode")
+
     def stop(self) -> None:
+        self.jobs.stop()
+        if self._socket_mode is not None:
+            self._socket_mode.close()
         for server in reversed(self._servers):
             server.stop()
         self._servers.clear()
+        self.tasks.shutdown()
+        self.services.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
 
 
-def bootstrap(settings: Settings) -> Bridge:
-    """Build the bridge for these settings; nothing is started yet."""
-    return Bridge(settings=settings, web=WebApp())
+def bootstrap(settings: Settings, *, console_out=None) -> Bridge:
+    """Build the whole bridge for these settings; nothing is started yet but the sandbox."""
+    from adapters.web21c.client import Web21CClient
+
+    db = Database(settings.database_url)
+    if db.dialect == "sqlite":
+        from storage.migrate import upgrade
+
+        upgrade(settings.database_url)  # an embedded database looks after itself
+    sandbox = None
+    endpoint = settings.web21c_endpoint
+    if endpoint is None:
+        from adapters.web21c.sandbox import SandboxOptions, start_sandbox
+
+        sandbox = start_sandbox("127.0.0.1", 0, SandboxOptions())
+        endpoint = sandbox.url
+        log.info("no WEB21C_ENDPOINT: using the built-in sandbox at %s", endpoint)
+    telephony = Web21CClient.from_settings(settings, endpoint)
+    tasks = Tasks()
+    web = WebApp()
+    if settings.slack_configured:
+        bridge = _with_slack(settings, db, telephony, tasks, web)
+    else:
+        bridge = _with_console(settings, db, telephony, tasks, web, console_out)
+    bridge.sandbox = sandbox
+    mount_routes(web, bridge.services, bridge.jobs)
+    return bridge
+
+
+def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: WebApp) -> Bridge:
+    from slack_sdk import WebClient
+
+    from bot.slack.app import SlackFrontEnd, create_bolt_app
+    from bot.slack.chat import SlackChat
+    from bot.slack.http import slack_events_handler
+
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    chat = SlackChat(client)
+    services = wire_services(settings, db, telephony, chat, find_posted=chat.find_posted)
+    front = SlackFrontEnd(
+        services.dispatcher,
+        services.messaging,
+        tasks,
+        services.first_time,
+        chat.user_name,
+        settings.default_region,
+    )
+    bolt_app = create_bolt_app(client, settings.slack_signing_secret, front)
+    web.route("POST", "/slack/events", slack_events_handler(bolt_app))
+    jobs = schedule(services, settings)
+    return Bridge(settings, web, services, tasks, jobs, bolt_app=bolt_app)
+
+
+def _with_console(
+    settings: Settings, db: Database, telephony, tasks: Tasks, web: WebApp, out
+) -> Bridge:
+    from bot.console import CONSOLE_CHANNEL, CONSOLE_USER, Console, ConsoleChat
+
+    chat = ConsoleChat(out)
+    admins = settings.admin_user_ids | {CONSOLE_USER}  # the person at the terminal runs it
+    settings = _replace(settings, admin_user_ids=admins)
+    services = wire_services(settings, db, telephony, chat)
+    keyword = "bridge"
+    with db.transaction() as tx:
+        if tx.routes.channel_for(keyword) is None:
+            tx.routes.set(keyword, CONSOLE_CHANNEL, CONSOLE_USER)
+    console = Console(
+        chat, services.dispatcher, services.messaging, tasks, settings.default_region, keyword
+    )
+    jobs = schedule(services, settings)
+    return Bridge(settings, web, services, tasks, jobs, console=console)
+
+
+def _replace(settings: Settings, **changes) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)

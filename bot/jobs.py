@@ -1,0 +1,148 @@
+"""The scheduled side of the bridge: APScheduler 3 runs each job every poll interval, in one
+process at a time (a storage lease decides which), backing off while Web21C is down.
+
+Jobs call the same services the front ends use. A failing cycle never stops the scheduler:
+Web21C outages back off and show on /healthz; everything else is logged and retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.domain import ChatError, ServiceUnavailable, TelephonyError
+from bot.metrics import Metrics
+from storage import LeaseManager
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 60.0
+
+
+def process_identity() -> str:
+    """Who holds a lease: host, pid and a random part (pids are reused across restarts)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Job:
+    name: str
+    interval: float
+    work: Callable[[], object]
+    failures: int = 0
+    skip_until: float = 0.0
+    last_problem: str | None = None
+
+
+class Jobs:
+    def __init__(
+        self,
+        leases: LeaseManager,
+        metrics: Metrics,
+        holder: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self._leases = leases
+        self._metrics = metrics
+        self.holder = holder or process_identity()
+        self._monotonic = monotonic
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._scheduler: BackgroundScheduler | None = None
+
+    def add(self, name: str, interval: float, work: Callable[[], object]) -> None:
+        self._jobs[name] = Job(name, interval, work)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._jobs)
+
+    def run_once(self, name: str) -> bool:
+        """One cycle of a job if this process holds its lease; True if it ran."""
+        job = self._jobs[name]
+        now = self._monotonic()
+        if now < job.skip_until:
+            return False
+        ttl = max(3 * job.interval, 15.0)
+        if not self._leases.acquire(f"job:{name}", self.holder, ttl):
+            return False
+        started = time.perf_counter()
+        try:
+            job.work()
+        except ServiceUnavailable as error:
+            self._backoff(job, f"Web21C unreachable: {error.fault_string}")
+            return True
+        except TelephonyError as error:
+            self._metrics.inc("bridge_web21c_errors_total", job=name, kind=type(error).__name__)
+            log.warning("job %s: Web21C answered with an error: %s", name, error.fault_string)
+        except ChatError as error:
+            log.warning(
+                "job %s: the chat front end failed (%s); retrying next cycle", name, error.reason
+            )
+        except Exception:
+            log.exception("job %s failed; retrying next cycle", name)
+        finally:
+            self._metrics.observe("bridge_poll_seconds", time.perf_counter() - started, job=name)
+        if job.failures:
+            log.info("job %s: Web21C reachable again", name)
+        job.failures, job.skip_until, job.last_problem = 0, 0.0, None
+        self._metrics.set("bridge_web21c_up", 0.0 if self.problem() else 1.0)
+        return True
+
+    def _backoff(self, job: Job, problem: str) -> None:
+        job.failures += 1
+        delay = min(job.interval * 2 ** (job.failures - 1), MAX_BACKOFF_SECONDS)
+        job.skip_until = self._monotonic() + delay
+        job.last_problem = problem
+        self._metrics.inc("bridge_web21c_errors_total", job=job.name, kind="ServiceUnavailable")
+        self._metrics.set("bridge_web21c_up", 0.0)
+        if job.failures == 1:
+            log.warning("job %s: %s; backing off", job.name, problem)
+
+    def problem(self) -> str | None:
+        """A health-check reason while any job is backing off from a Web21C outage."""
+        failing = [j for j in self._jobs.values() if j.failures]
+        if not failing:
+            return None
+        worst = max(failing, key=lambda j: j.failures)
+        return f"{worst.last_problem} ({worst.failures} failed cycles of {worst.name})"
+
+    def start(self) -> None:
+        scheduler = BackgroundScheduler(timezone="UTC")
+        for job in self._jobs.values():
+            scheduler.add_job(
+                self.run_once,
+                "interval",
+                args=[job.name],
+                seconds=job.interval,
+                id=job.name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(job.interval)),
+                next_run_time=None,
+            )
+        scheduler.start()
+        for job in self._jobs.values():  # a first cycle at once, not one interval later
+            scheduler.modify_job(job.name, next_run_time=_now())
+        self._scheduler = scheduler
+        log.info("scheduler started as %s: %s", self.holder, ", ".join(self._jobs))
+
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+        for name in self._jobs:
+            self._leases.release(f"job:{name}", self.holder)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

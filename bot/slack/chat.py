@@ -1,0 +1,229 @@
+"""ChatSurface over Slack's Web API (slack_sdk), honouring SLACK_API_URL.
+
+Posts are paced per channel (bot.slack.pacing); a 429 waits its Retry-After for that channel
+and tries again a few times. Every other failure becomes a ChatError naming Slack's reason,
+marked permanent when retrying soon will not help (archived channel, bot not in it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.cards import Card
+from bot.domain import ChatError
+from bot.slack.blocks import card_blocks
+from bot.slack.pacing import ChannelPacer
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "message_not_found",
+        "cant_update_message",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "restricted_action",
+    }
+)
+RATE_LIMIT_ATTEMPTS = 5
+DIRECTORY_TTL_SECONDS = 60.0
+
+
+class SlackChat:
+    def __init__(
+        self,
+        client: WebClient,
+        pacer: ChannelPacer | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self._client = client
+        self._pacer = pacer or ChannelPacer()
+        self._sleep = sleep
+        self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
+        self._cache_lock = threading.Lock()
+
+    # --- messages --------------------------------------------------------------------------
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        card: Card | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
+        args: dict[str, Any] = {"channel": channel, "text": text}
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        if card is not None:
+            args["blocks"] = card_blocks(card)
+        if metadata:
+            args["metadata"] = dict(metadata)
+        with self._pacer.channel_lock(channel):
+            response = self._call("chat_postMessage", channel, paced=True, **args)
+        return str(response["ts"])
+
+    def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None:
+        args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
+        args["blocks"] = card_blocks(card) if card is not None else []
+        self._call("chat_update", channel, **args)
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        self._call("chat_postEphemeral", channel, channel=channel, user=user, text=text)
+
+    def react(self, channel: str, ts: str, name: str) -> None:
+        try:
+            self._call("reactions_add", channel, channel=channel, timestamp=ts, name=name)
+        except ChatError as error:
+            if error.reason != "already_reacted":
+                raise
+
+    def unreact(self, channel: str, ts: str, name: str) -> None:
+        try:
+            self._call("reactions_remove", channel, channel=channel, timestamp=ts, name=name)
+        except ChatError as error:
+            if error.reason != "no_reaction":
+                raise
+
+    def find_posted(self, channel: str, thread_ts: str | None, message_id: str) -> str | None:
+        """The ts of the bridge's post carrying this Web21C messageId in its metadata, if one
+        exists: how a text posted just before a crash is recognised instead of repeated."""
+        args: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": True}
+        if thread_ts:
+            messages = self._call("conversations_replies", channel, ts=thread_ts, **args)[
+                "messages"
+            ]
+        else:
+            messages = self._call("conversations_history", channel, **args)["messages"]
+        for message in messages:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("message_id") == message_id:
+                return str(message["ts"])
+        return None
+
+    # --- people and channels ---------------------------------------------------------------
+
+    def user_phone(self, user_id: str) -> str | None:
+        user = self._user(user_id)
+        phone = ((user or {}).get("profile") or {}).get("phone")
+        return phone.strip() if isinstance(phone, str) and phone.strip() else None
+
+    def user_name(self, user_id: str) -> str | None:
+        user = self._user(user_id)
+        if not user:
+            return None
+        profile = user.get("profile") or {}
+        return profile.get("display_name") or user.get("real_name") or user.get("name")
+
+    def find_user(self, name: str) -> str | None:
+        wanted = name.lower()
+        for user in self._cached("users", "", self._all_users):
+            profile = user.get("profile") or {}
+            names = {user.get("name"), profile.get("display_name"), profile.get("real_name")}
+            if wanted in {n.lower() for n in names if n} and not user.get("deleted"):
+                return user["id"]
+        return None
+
+    def find_channel(self, name: str) -> str | None:
+        wanted = name.lower().lstrip("#")
+        for channel in self._cached("channels", "", self._all_channels):
+            if channel.get("name", "").lower() == wanted:
+                return channel["id"]
+        return None
+
+    def _user(self, user_id: str) -> dict | None:
+        def fetch() -> dict | None:
+            try:
+                return dict(self._call("users_info", "", user=user_id)["user"])
+            except ChatError as error:
+                if error.reason == "user_not_found":
+                    return None
+                raise
+
+        return self._cached("user", user_id, fetch)
+
+    def _all_users(self) -> list[dict]:
+        return self._paginate("users_list", "members")
+
+    def _all_channels(self) -> list[dict]:
+        return self._paginate(
+            "conversations_list", "channels", types="public_channel,private_channel"
+        )
+
+    def _paginate(self, method: str, key: str, **args: Any) -> list[dict]:
+        items: list[dict] = []
+        cursor = None
+        while True:
+            page = self._call(
+                method, "", limit=200, **({"cursor": cursor} if cursor else {}), **args
+            )
+            items.extend(page.get(key) or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return items
+
+    def _cached(self, kind: str, key: str, fetch: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._cache_lock:
+            hit = self._cache.get((kind, key))
+        if hit and now - hit[0] < DIRECTORY_TTL_SECONDS:
+            return hit[1]
+        value = fetch()
+        with self._cache_lock:
+            self._cache[(kind, key)] = (now, value)
+        return value
+
+    # --- the one place Slack is called -----------------------------------------------------
+
+    def _call(self, method: str, channel: str, paced: bool = False, **args: Any):
+        for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
+            if paced:
+                self._pacer.wait_turn(channel)
+            try:
+                return getattr(self._client, method)(**args)
+            except SlackApiError as error:
+                reason = str(error.response.get("error") or f"http_{error.response.status_code}")
+                if error.response.status_code == 429:
+                    retry_after = _retry_after(error.response.headers)
+                    self._pacer.rate_limited(channel, retry_after)
+                    if attempt < RATE_LIMIT_ATTEMPTS:
+                        log.info(
+                            "Slack rate-limited %s on %s; waiting %.1fs",
+                            method,
+                            channel,
+                            retry_after,
+                        )
+                        if not paced:
+                            self._sleep(retry_after)
+                        continue
+                    raise ChatError("ratelimited", retry_after=retry_after) from None
+                raise ChatError(reason, permanent=reason in PERMANENT_ERRORS) from None
+            except (SlackClientError, OSError) as error:
+                raise ChatError(f"Slack unreachable: {type(error).__name__}") from None
+        raise AssertionError("unreachable")
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float:
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            try:
+                return max(0.0, float(value[0] if isinstance(value, list) else value))
+            except (TypeError, ValueError):
+                break
+    return 1.0
