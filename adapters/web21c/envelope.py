@@ -27,7 +27,8 @@ def read_response(
         raise ServiceUnavailable(f"Web21C {operation} failed: {reason}") from None
     body = root.find(f"{{{SOAP_ENV_NS}}}Body") if root.tag == f"{{{SOAP_ENV_NS}}}Envelope" else None
     if body is None:
-        raise ServiceUnavailable(f"Web21C {operation} failed: the response is not a SOAP envelope")
+        reason = f"HTTP {status}" if status != 200 else "the response is not a SOAP envelope"
+        raise ServiceUnavailable(f"Web21C {operation} failed: {reason}")
     fault = body.find(f"{{{SOAP_ENV_NS}}}Fault")
     if fault is not None:
         raise error_for_fault(
