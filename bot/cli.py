@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import configure_logging
+from bot.logs import CONSOLE_LOG_FILE, configure_logging
 
 log = logging.getLogger("web21c-bridge")
 
@@ -30,7 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         print("fix the value in .env or the environment (see .env.example)", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.secrets)
+    console = args.command is _console or (args.command is _run and not settings.slack_configured)
+    # The console owns the terminal, so its log goes to a file (named in the greeting).
+    configure_logging(settings.log_level, settings.secrets, CONSOLE_LOG_FILE if console else None)
     return args.command(settings, args)
 
 
@@ -39,10 +41,18 @@ def _parser() -> argparse.ArgumentParser:
         prog="web21c-bridge", description="BT Web21C telephony (SMS, calls, conferences) in Slack."
     )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    run = sub.add_parser("run", help="run the whole bridge in one process")
+    run = sub.add_parser(
+        "run", help="everything in one process: HTTP, scheduler, and Slack or the console"
+    )
     run.set_defaults(command=_run)
-    web = sub.add_parser("web", help="run only the HTTP server")
-    web.set_defaults(command=_run)
+    web = sub.add_parser("web", help="only the HTTP server (Slack events, callbacks, health)")
+    web.set_defaults(command=_web)
+    worker = sub.add_parser(
+        "worker", help="only the scheduled jobs (inbound texts, receipts, cards)"
+    )
+    worker.set_defaults(command=_worker)
+    console = sub.add_parser("console", help="the terminal front end, without Slack")
+    console.set_defaults(command=_console)
     _add_db_commands(sub)
     _add_sandbox_command(sub)
     return parser
@@ -63,11 +73,67 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
+    bridge = _bootstrap(settings)
+    server = bridge.start_http()
+    bridge.start_worker()
+    if bridge.console is not None:
+        return _serve_console(bridge, f"HTTP server listening on {server.url} (/healthz, /metrics)")
+    if settings.socket_mode:
+        bridge.start_socket_mode()
+    _wait_for_signal()
+    bridge.stop()
+    return 0
+
+
+def _web(settings: Settings, args: argparse.Namespace) -> int:
+    bridge = _bootstrap(settings)
+    bridge.start_http()
+    if settings.socket_mode:
+        bridge.start_socket_mode()
+    _wait_for_signal()
+    bridge.stop()
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    bridge = _bootstrap(settings)
+    bridge.start_worker()
+    _wait_for_signal()
+    bridge.stop()
+    return 0
+
+
+def _console(settings: Settings, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    bridge = _bootstrap(replace(settings, slack_bot_token=None, slack_app_token=None))
+    bridge.start_worker()
+    return _serve_console(bridge)
+
+
+def _bootstrap(settings: Settings):
     from bot.bootstrap import bootstrap
 
-    bridge = bootstrap(settings)
-    bridge.start_http()
-    _wait_for_signal()
+    return bootstrap(settings)
+
+
+def _serve_console(bridge, note: str = "") -> int:
+    """Read commands from stdin until `quit` or Ctrl-D; a closed non-terminal stdin (a pipe
+    that ended, /dev/null under a process manager) leaves the bridge running until a signal."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def read() -> None:
+        bridge.console.greet(note)
+        bridge.console.loop(sys.stdin)
+        if sys.stdin.isatty() or bridge.console.quit_requested:
+            stop.set()
+
+    threading.Thread(target=read, name="console", daemon=True).start()
+    while not stop.wait(0.5):
+        pass
+    log.info("stopping")
     bridge.stop()
     return 0
 

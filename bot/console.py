@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from bot.cards import INVITE_PARTICIPANT, Button, Card
 from bot.commands import COMMANDS, Help, StartConference, UsageError, parse
+from bot.logs import CONSOLE_LOG_FILE
 from bot.services.dispatch import Dispatcher, Invocation
 from bot.services.messaging import Messaging
 from bot.tasks import Tasks
@@ -37,7 +38,7 @@ web21c-bridge console: Slack's commands, in a terminal, against the Web21C sandb
   press <button>               press a card's button;  invite <card> <who>  adds to a conference
   help                         this text again;  quit  (or Ctrl-D) leaves
 
-Texts sent to the service starting with `{keyword}` appear here.
+Texts sent to the service starting with `{keyword}` appear here. The log is in {log_file}.
 """
 
 
@@ -141,8 +142,10 @@ class ConsoleChat:
     def _button_hint(self, card: int, button: Button | None) -> str:
         if button is None:
             return ""
-        number = next(self._button_numbers)
-        self.shown.buttons[number] = button
+        number = next((n for n, b in self.shown.buttons.items() if b == button), None)
+        if number is None:  # the same button keeps its number when its card is redrawn
+            number = next(self._button_numbers)
+            self.shown.buttons[number] = button
         self.shown.card_buttons[card].append(button)
         return f"  [{number}: {button.label}]"
 
@@ -170,9 +173,11 @@ class Console:
         self._region = default_region
         self._keyword = reply_keyword
         self._who = Invocation(CONSOLE_USER, CONSOLE_CHANNEL)
+        self.quit_requested = False
 
-    def greet(self) -> None:
-        self._chat.say(GREETING.format(keyword=self._keyword.upper()))
+    def greet(self, note: str = "") -> None:
+        text = GREETING.format(keyword=self._keyword.upper(), log_file=CONSOLE_LOG_FILE)
+        self._chat.say(text + (f"{note}\n" if note else ""))
 
     def loop(self, lines: TextIO) -> None:
         for line in lines:
@@ -186,6 +191,7 @@ class Console:
             return True
         head = words[0].lower()
         if head in ("quit", "exit"):
+            self.quit_requested = True
             return False
         if head in ("help", "?"):
             self.greet()

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 
 REDACTED = "***"
+CONSOLE_LOG_FILE = "web21c-bridge.log"  # where the console front end sends its log
 
 
 class RedactSecrets(logging.Filter):
@@ -31,11 +32,17 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
-    """Log to stderr, one line a record, with secrets removed whatever logger emits them."""
-    handler = logging.StreamHandler()
+QUIET_LIBRARIES = ("apscheduler", "waitress", "urllib3", "zeep", "slack_bolt", "slack_sdk")
+
+
+def configure_logging(level: str, secrets: Iterable[str], path: str | None = None) -> None:
+    """Log one line a record to stderr (or to `path`), with secrets removed whatever logger
+    emits them. Chatty libraries only speak up for warnings."""
+    handler = logging.FileHandler(path) if path else logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
