@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
 
 import requests
@@ -18,12 +19,16 @@ from bot.ports import Telephony
 HAPPY, ORDINARY = "tel:+447700900001", "tel:+447700900123"
 
 
-def test_client_satisfies_the_telephony_port(client):
-    port: Telephony = client
-    assert callable(port.send_message)
-    for name in Telephony.__dict__:
-        if not name.startswith("_"):
-            assert callable(getattr(client, name)), name
+def test_client_satisfies_the_telephony_port_with_the_same_signatures(client):
+    methods = [n for n, v in vars(Telephony).items() if callable(v) and not n.startswith("_")]
+    assert len(methods) == 14
+    for name in methods:
+        expected = inspect.signature(getattr(Telephony, name))
+        actual = inspect.signature(getattr(type(client), name))
+        assert list(actual.parameters) == list(expected.parameters), name
+        assert [p.default for p in actual.parameters.values()] == [
+            p.default for p in expected.parameters.values()
+        ], name
 
 
 def test_third_party_call_operations(client, running):
