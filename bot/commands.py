@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.numbers import NumberRejected, is_sip_uri, parse_number
+from bot.numbers import is_sip_uri, looks_like_number
 
 USAGE = {
     "/sms": (
@@ -230,11 +230,8 @@ def _party(words: list[str], start: int, region: str, command: str) -> tuple[Tar
         end += 1
     for stop in range(end, start, -1):  # longest run of digit groups that makes a number
         candidate = " ".join(words[start:stop])
-        try:
-            parse_number(candidate, region)
-        except NumberRejected:
-            continue
-        return NumberTarget(candidate), stop
+        if looks_like_number(candidate, region):
+            return NumberTarget(candidate), stop
     return NumberTarget(word), start + 1  # the service explains what is wrong with it
 
 

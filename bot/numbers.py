@@ -70,6 +70,16 @@ def parse_number(text: str, default_region: str) -> PhoneNumber:
     return PhoneNumber(e164, phonenumbers.region_code_for_number(parsed))
 
 
+def looks_like_number(text: str, default_region: str) -> bool:
+    """True for text that is a phone number, usable or not (premium rate counts): how the
+    command grammar tells where a number typed with spaces ends."""
+    try:
+        parse_number(text, default_region)
+    except NumberRejected as error:
+        return " is a " in str(error)  # a real number the policy refuses
+    return True
+
+
 def check_allowed(number: PhoneNumber, allowed_countries: frozenset[str]) -> None:
     """Raise NumberRejected unless the number's country is allowed."""
     if number.region not in allowed_countries:

@@ -191,7 +191,8 @@ class SlackChat:
 
     # --- the one place Slack is called -----------------------------------------------------
 
-    def _call(self, method: str, channel: str, paced: bool = False, **args: Any):
+    def _call(self, method: str, channel: str, /, paced: bool = False, **args: Any):
+        """Call a Web API method; `channel` keys pacing and rate limits ("" for none)."""
         for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
             if paced:
                 self._pacer.wait_turn(channel)

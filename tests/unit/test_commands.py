@@ -134,3 +134,7 @@ def test_no_input_makes_the_grammar_raise_anything_but_a_usage_error(command, te
         assert "Usage:" in str(error)
     else:
         assert result is not None
+
+
+def test_a_premium_number_is_still_recognised_as_a_number():
+    assert parse("sms", "09065 123456 win big") == SendSms(NumberTarget("09065 123456"), "win big")
