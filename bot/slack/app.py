@@ -24,6 +24,9 @@ from bot.tasks import Tasks
 log = logging.getLogger(__name__)
 
 HANDLED_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
+# What the app registers; slack-manifest.yml must declare the same (a test checks both ways).
+BUTTON_ACTIONS = (cards.HANG_UP, cards.DROP_PARTICIPANT, cards.END_CONFERENCE)
+EVENTS = ("message",)
 
 
 @dataclass
@@ -59,11 +62,11 @@ def create_bolt_app(client: WebClient, signing_secret: str | None, front: SlackF
 
     for name in COMMANDS:
         app.command(name)(_command_listener(front))
-    for action_id in (cards.HANG_UP, cards.DROP_PARTICIPANT, cards.END_CONFERENCE):
+    for action_id in BUTTON_ACTIONS:
         app.action(action_id)(_button_listener(front))
     app.action(cards.INVITE_PARTICIPANT)(_invite_button_listener)
     app.view(INVITE_MODAL)(_invite_submission_listener(front))
-    app.event("message")(_thread_reply_listener(front))
+    app.event(EVENTS[0])(_thread_reply_listener(front))
     return app
 
 
