@@ -208,7 +208,8 @@ def bootstrap(settings: Settings, *, console_out=None) -> Bridge:
     if endpoint is None:
         from adapters.web21c.sandbox import SandboxOptions, start_sandbox
 
-        sandbox = start_sandbox("127.0.0.1", 0, SandboxOptions())
+        options = SandboxOptions(speed=settings.sandbox_speed)
+        sandbox = start_sandbox("127.0.0.1", settings.sandbox_port, options)
         endpoint = sandbox.url
         log.info("no WEB21C_ENDPOINT: using the built-in sandbox at %s", endpoint)
     telephony = Web21CClient.from_settings(settings, endpoint)

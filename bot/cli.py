@@ -53,6 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     worker.set_defaults(command=_worker)
     console = sub.add_parser("console", help="the terminal front end, without Slack")
     console.set_defaults(command=_console)
+    doctor = sub.add_parser(
+        "doctor", help="check the configuration, Slack, Web21C and the database"
+    )
+    doctor.set_defaults(command=_doctor)
+    text = sub.add_parser(
+        "sandbox-text", help="make a phone text the bridge, through the sandbox (for trying it)"
+    )
+    text.add_argument("sender", help="the phone that texts, e.g. +447700900123")
+    text.add_argument("message", nargs="+", help="the text; its first word is the keyword")
+    text.add_argument(
+        "--sandbox", help="sandbox base URL (default: WEB21C_ENDPOINT, or the built-in one)"
+    )
+    text.set_defaults(command=_sandbox_text)
     _add_db_commands(sub)
     _add_sandbox_command(sub)
     return parser
@@ -77,7 +90,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     server = bridge.start_http()
     bridge.start_worker()
     if bridge.console is not None:
-        return _serve_console(bridge, f"HTTP server listening on {server.url} (/healthz, /metrics)")
+        note = f"HTTP server listening on {server.url} (/healthz, /metrics)"
+        if bridge.sandbox is not None:
+            note += f"\nWeb21C sandbox on {bridge.sandbox.url} (docs/web21c-sandbox.md)"
+        return _serve_console(bridge, note)
     if settings.socket_mode:
         bridge.start_socket_mode()
     _wait_for_signal()
@@ -109,6 +125,43 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
     bridge = _bootstrap(replace(settings, slack_bot_token=None, slack_app_token=None))
     bridge.start_worker()
     return _serve_console(bridge)
+
+
+def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.doctor import run
+
+    return run(settings)
+
+
+def _sandbox_text(settings: Settings, args: argparse.Namespace) -> int:
+    import requests
+
+    from bot.numbers import NumberRejected, parse_number
+
+    base = args.sandbox or settings.web21c_endpoint or f"http://127.0.0.1:{settings.sandbox_port}"
+    try:
+        sender = parse_number(args.sender, settings.default_region).uri
+    except NumberRejected as error:
+        print(f"sender: {error}", file=sys.stderr)
+        return 2
+    body = {
+        "senderUri": sender,
+        "destinationUri": "tel:+447700900999",
+        "messageText": " ".join(args.message),
+    }
+    try:
+        response = requests.post(base.rstrip("/") + "/sandbox/inbound", json=body, timeout=10)
+    except requests.RequestException as error:
+        print(
+            f"no sandbox answers at {base} ({type(error).__name__}); is `make run` running?",
+            file=sys.stderr,
+        )
+        return 1
+    if response.status_code != 200:
+        print(f"the sandbox refused it: {response.text}", file=sys.stderr)
+        return 1
+    print(f"texted the bridge from {sender}: messageId {response.json()['messageId']}")
+    return 0
 
 
 def _bootstrap(settings: Settings):

@@ -52,6 +52,8 @@ class Settings:
     allowed_countries: frozenset[str] = frozenset({"GB"})
     sms_max_segments: int = 6
     log_level: str = "INFO"
+    sandbox_port: int = 3001
+    sandbox_speed: float = 1.0
 
     @property
     def slack_configured(self) -> bool:
@@ -116,7 +118,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         web21c_read_timeout=_number(env, "WEB21C_READ_TIMEOUT", Settings.web21c_read_timeout),
         database_url=_database_url(env),
         host=env.get("HOST", Settings.host),
-        port=_port(env),
+        port=_port(env, "PORT", Settings.port),
         public_url=_url(env, "PUBLIC_URL", None),
         poll_interval_seconds=_number(env, "POLL_INTERVAL_SECONDS", Settings.poll_interval_seconds),
         admin_user_ids=_user_ids(env),
@@ -128,6 +130,8 @@ def _parse(env: Mapping[str, str]) -> Settings:
         log_level=_choice(
             env, "LOG_LEVEL", Settings.log_level, ("DEBUG", "INFO", "WARNING", "ERROR")
         ),
+        sandbox_port=_port(env, "SANDBOX_PORT", Settings.sandbox_port),
+        sandbox_speed=_number(env, "SANDBOX_SPEED", Settings.sandbox_speed),
     )
 
 
@@ -168,12 +172,12 @@ def _number(env: Mapping[str, str], key: str, default: float, whole: bool = Fals
     return number
 
 
-def _port(env: Mapping[str, str]) -> int:
-    value = env.get("PORT")
+def _port(env: Mapping[str, str], key: str, default: int) -> int:
+    value = env.get(key)
     if value is None:
-        return Settings.port
+        return default
     if not value.isdigit() or not 0 <= int(value) <= 65535:
-        raise ConfigError("PORT", "a whole number from 0 to 65535 (0 picks a free port)", value)
+        raise ConfigError(key, "a whole number from 0 to 65535 (0 picks a free port)", value)
     return int(value)
 
 

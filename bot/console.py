@@ -38,7 +38,10 @@ web21c-bridge console: Slack's commands, in a terminal, against the Web21C sandb
   press <button>               press a card's button;  invite <card> <who>  adds to a conference
   help                         this text again;  quit  (or Ctrl-D) leaves
 
-Texts sent to the service starting with `{keyword}` appear here. The log is in {log_file}.
+From a second terminal, make a phone text the bridge:
+  .venv/bin/web21c-bridge sandbox-text +447700900123 {keyword} hello from my phone
+
+Texts sent to the service starting with `{keyword_upper}` appear here. The log is in {log_file}.
 """
 
 
@@ -176,7 +179,9 @@ class Console:
         self.quit_requested = False
 
     def greet(self, note: str = "") -> None:
-        text = GREETING.format(keyword=self._keyword.upper(), log_file=CONSOLE_LOG_FILE)
+        text = GREETING.format(
+            keyword=self._keyword, keyword_upper=self._keyword.upper(), log_file=CONSOLE_LOG_FILE
+        )
         self._chat.say(text + (f"{note}\n" if note else ""))
 
     def loop(self, lines: TextIO) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 def _start(tmp_path, **env):
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WEB21C_"))}
-    environ.update({"PORT": "0", "HOST": "127.0.0.1", **env})
+    environ.update({"PORT": "0", "SANDBOX_PORT": "0", "HOST": "127.0.0.1", **env})
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,

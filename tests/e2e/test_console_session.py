@@ -1,0 +1,103 @@
+"""`web21c-bridge run` with no Slack: a scripted session on the console's stdin, as a person
+would type it, against the built-in sandbox and SQLite."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+
+class ConsoleSession:
+    def __init__(self, cwd):
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WEB21C_"))}
+        environ.update(PORT="0", SANDBOX_PORT="0", SANDBOX_SPEED="10", POLL_INTERVAL_SECONDS="0.3")
+        environ.pop("DATABASE_URL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=cwd,
+            env=environ,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            bufsize=1,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def type(self, line: str) -> None:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def expect(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
+        """Wait for an output line matching pattern (lines already read count too)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.seen:
+                if match := re.search(pattern, line):
+                    self.seen.remove(line)
+                    return match
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"no line matching {pattern!r}; output so far:\n" + "\n".join(self.seen)
+                )
+            try:
+                self.seen.append(self.lines.get(timeout=remaining))
+            except queue.Empty:
+                continue
+
+
+@pytest.fixture
+def console(tmp_path):
+    session = ConsoleSession(tmp_path)
+    yield session
+    if session.process.poll() is None:
+        session.process.kill()
+    session.process.wait(timeout=10)
+
+
+def test_a_scripted_console_session(console, tmp_path):
+    console.expect(r"web21c-bridge console")
+    console.expect(r"HTTP server listening on http://127\.0\.0\.1:\d+")
+
+    console.type("/sms +447700900000 hello there")
+    console.expect(r"\[thread 1\] .*\+447700900000")
+    console.expect(r"\[thread 1\] .*bridge Echo: hello there")  # the echo phone's reply arrived
+
+    console.type("reply 1 and again")
+    console.expect(r"\[thread 1\] .*bridge Echo: and again")
+
+    console.type("/phone 07700 900001")
+    console.expect(r"Your number is now \+447700900001\.")
+    console.type("/call +447700900006")  # rings you first, then the hang-up test phone
+    console.expect(r"\[card 1\] :telephone_receiver: Call")
+    console.expect(r"Connected since")
+    console.expect(r"Ended: \+447700900006 hung up after")
+
+    console.type("/conf +447700900008 07700 900123")  # two ordinary phones: they stay up
+    console.expect(r"\[card 2\] .*Conference call")
+    console.expect(r"\[card 2\] \(updated\) .*2 of 2 connected")
+    drop = console.expect(r"\+447700900008: connected  \[(\d+): Drop\]")
+    console.type(f"press {drop.group(1)}")
+    console.expect(r"\+447700900008: left")
+
+    console.type("/sms hello")
+    console.expect(r"`hello` is neither a @mention nor a phone number")
+    console.type("quit")
+    assert console.process.wait(timeout=15) == 0
+    assert (tmp_path / "web21c-bridge.db").exists()
+    log = (tmp_path / "web21c-bridge.log").read_text()
+    assert "Traceback" not in log
