@@ -79,12 +79,11 @@ class Conference:
     participants: list[Participant] = field(default_factory=list)
 
     def start_time(self, now: float) -> float | None:
-        starts = [
-            p.connected_at()
-            for p in self.participants
-            if p.connected_at() is not None and p.connected_at() <= min(now, self.ended)  # type: ignore[operator]
-        ]
-        return min(starts) if starts else None  # type: ignore[type-var]
+        """When the first participant connected (as seen at `now`, before any end)."""
+        horizon = min(now, self.ended)
+        starts = [t for t in (p.connected_at() for p in self.participants) if t is not None]
+        first = min(starts, default=None)
+        return first if first is not None and first <= horizon else None
 
     def status(self, now: float) -> ConferenceStatus:
         if self.ended <= now:

@@ -17,7 +17,7 @@ from adapters.web21c import faults, safexml
 from adapters.web21c.contract import SOAP_ENV_NS, Capability, validate
 from adapters.web21c.sandbox.handlers import HANDLERS, Children, Request
 from adapters.web21c.sandbox.state import Refused, SandboxState, UnknownId
-from adapters.web21c.wsse import SignatureRejected, verify_envelope
+from adapters.web21c.wsse import WSA_NS, SignatureRejected, verify_envelope
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,7 @@ class SoapEndpoint:
                 raise SoapFault(faults.PERMISSION_DENIED, str(error)) from None
         request = elements[0]
         qname = etree.QName(request)
+        self._check_addressing(root, capability, qname.localname)
         if qname.namespace != capability.namespace:
             raise SoapFault(
                 faults.CLIENT,
@@ -129,3 +130,17 @@ class SoapEndpoint:
         if problem:
             raise SoapFault(faults.CLIENT, f"invalid {operation} request: {problem}")
         return operation, request
+
+    def _check_addressing(self, root: Any, capability: Capability, operation: str) -> None:
+        """WS-Addressing Action, when sent, names the operation; signed clients must send it."""
+        header = root.find(f"{{{SOAP_ENV_NS}}}Header")
+        action = None if header is None else header.findtext(f"{{{WSA_NS}}}Action")
+        message_id = None if header is None else header.findtext(f"{{{WSA_NS}}}MessageID")
+        if self.require_signature and not (action and message_id):
+            raise SoapFault(faults.CLIENT, "wsa:Action and wsa:MessageID headers are required")
+        expected = capability.soap_action(operation)
+        if action is not None and action.strip() != expected:
+            raise SoapFault(
+                faults.CLIENT,
+                f"wsa:Action {action.strip()!r} does not match; expected {expected!r}",
+            )

@@ -23,7 +23,7 @@ from adapters.web21c.sandbox.messaging import (
     Recipient,
     first_word,
 )
-from adapters.web21c.sandbox.phones import ECHO_NUMBER, UnknownMockPhone, phone_for
+from adapters.web21c.sandbox.phones import ECHO_NUMBER, Phone, UnknownMockPhone, phone_for
 from bot.domain import (
     CallInformation,
     ConferenceInfo,
@@ -48,7 +48,7 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex}"
 
 
-def _phone(uri: str):
+def _phone(uri: str) -> Phone:
     try:
         return phone_for(uri)
     except UnknownMockPhone as error:
@@ -70,6 +70,7 @@ class SandboxState:
         self._conferences: dict[str, Conference] = {}
         self._participants: dict[str, Participant] = {}
         self._messages: dict[str, OutboundMessage] = {}
+        self._eventing: dict[str, OutboundMessage] = {}  # events still to report
         self._inbound = InboundQueue()
 
     def _time(self, seconds: float | None):
@@ -197,9 +198,10 @@ class SandboxState:
             now = self.clock.seconds()
             message_id = _new_id("msg")
             texted = [Recipient.texted(uri, phone, now) for uri, phone in phones]
-            self._messages[message_id] = OutboundMessage(
-                message_id, capability, sender, text, now, texted, event_url
-            )
+            message = OutboundMessage(message_id, capability, sender, text, now, texted, event_url)
+            self._messages[message_id] = message
+            if event_url:
+                self._eventing[message_id] = message
             for (_, phone), recipient in zip(phones, texted, strict=True):
                 delivered = recipient.delivered_at()
                 if phone.echoes_texts and delivered is not None:
@@ -229,8 +231,9 @@ class SandboxState:
         events = []
         with self._lock:
             now = self.clock.seconds()
-            for message in self._messages.values():
-                if not message.event_url:
+            for message in list(self._eventing.values()):
+                if all(r.reported == len(r.steps) for r in message.recipients):
+                    del self._eventing[message.message_id]
                     continue
                 for recipient in message.recipients:
                     for moment, status in recipient.due_events(now):
@@ -240,7 +243,7 @@ class SandboxState:
                             "messageStatus": status.value,
                             "time": xs_datetime(self.clock.to_datetime(moment)),
                         }
-                        events.append((message.event_url, payload))
+                        events.append((message.event_url or "", payload))
         return events
 
     # Texts in

@@ -97,3 +97,30 @@ def test_any_certificate_is_accepted_when_none_is_trusted(other_key_pair):
         client = Web21CClient(running.url, key_file=other_key_pair[0], cert_file=other_key_pair[1])
         with client:
             assert client.create_conference().startswith("conf-")
+
+
+def test_ws_addressing_action_must_name_the_operation(strict, key_pair):
+    transport = SoapTransport()
+    caller = OperationCaller(THIRD_PARTY_CALL, strict.url, transport, Signer(*key_pair))
+    signed = caller.build("getCallInformation", callId="call-x")
+    action = THIRD_PARTY_CALL.soap_action("getCallInformation").encode()
+    assert action in signed
+    wrong = signed.replace(b">" + action + b"<", b">" + action.replace(b"get", b"end") + b"<")
+    response = requests.post(THIRD_PARTY_CALL.endpoint(strict.url), data=wrong, timeout=10)
+    assert response.status_code == 500
+    assert b"soap:Client<" in response.content and b"wsa:Action" in response.content
+    transport.close()
+
+
+def test_signed_requests_must_carry_addressing_headers(strict, key_pair):
+    transport = SoapTransport()
+    caller = OperationCaller(THIRD_PARTY_CALL, strict.url, transport, Signer(*key_pair))
+    signed = caller.build("getCallInformation", callId="call-x")
+    start = signed.index(b"<wsa:MessageID")
+    end = signed.index(b"</wsa:MessageID>") + len(b"</wsa:MessageID>")
+    response = requests.post(
+        THIRD_PARTY_CALL.endpoint(strict.url), data=signed[:start] + signed[end:], timeout=10
+    )
+    assert response.status_code == 500
+    assert b"wsa:MessageID headers are required" in response.content
+    transport.close()
