@@ -9,9 +9,11 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from adapters.web21c.sandbox.app import SandboxOptions, start_sandbox
 from adapters.web21c.sandbox.state import DEFAULT_SERVICE_URI
+from adapters.web21c.wsse import pem_to_der
 
 DEFAULT_PORT = 8021
 
@@ -58,6 +60,12 @@ def run(args: argparse.Namespace) -> int:
         trusted_cert_file=args.trusted_cert,
         service_uri=args.service_uri,
     )
+    if args.trusted_cert:
+        try:
+            pem_to_der(Path(args.trusted_cert).read_bytes())
+        except (OSError, ValueError) as error:
+            print(f"--trusted-cert: expected a PEM certificate file ({error})", file=sys.stderr)
+            return 2
     try:
         running = start_sandbox(args.host, args.port, options)
     except OSError as error:

@@ -52,3 +52,15 @@ def test_sandbox_subcommand_refuses_a_bad_speed(tmp_path):
     )
     assert result.returncode == 2
     assert "greater than 0" in result.stderr
+
+
+def test_sandbox_subcommand_refuses_a_missing_trusted_cert(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.web21c.sandbox", "--port", "0", "--require-signature",
+         "--trusted-cert", str(tmp_path / "missing.pem")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--trusted-cert: expected a PEM certificate file" in result.stderr
