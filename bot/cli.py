@@ -16,11 +16,14 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.logs import CONSOLE_LOG_FILE, configure_logging
 
 log = logging.getLogger("web21c-bridge")
+STOP = threading.Event()  # set by SIGINT/SIGTERM, from the moment main() starts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before start-up, so an early stop is clean too
+        signal.signal(sig, lambda *_: STOP.set())
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
@@ -173,9 +176,7 @@ def _bootstrap(settings: Settings):
 def _serve_console(bridge, note: str = "") -> int:
     """Read commands from stdin until `quit` or Ctrl-D; a closed non-terminal stdin (a pipe
     that ended, /dev/null under a process manager) leaves the bridge running until a signal."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = STOP
 
     def read() -> None:
         bridge.console.greet(note)
@@ -193,10 +194,7 @@ def _serve_console(bridge, note: str = "") -> int:
 
 def _wait_for_signal() -> None:
     """Block until SIGINT or SIGTERM, so both Ctrl-C and process managers stop us cleanly."""
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(0.5):
+    while not STOP.wait(0.5):
         pass
     log.info("stopping")
 
