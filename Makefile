@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test test-reliability bench lint clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12, ...)"; exit 1; }
@@ -21,6 +21,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The long soaks (thousands of texts, dozens of kills, minute-long outages); `make test` runs
+# only their quick variants.
+test-reliability: $(STAMP)
+	$(BIN)/python -m pytest tests/reliability -m "slow or not slow"
+
+# Every benchmark in bench/, each printing its figures beside a baseline from the same run.
+bench: $(STAMP)
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script $(BENCH_ARGS); done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
