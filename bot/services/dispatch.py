@@ -34,6 +34,11 @@ from bot.services.telephony_errors import explain
 log = logging.getLogger(__name__)
 
 SOMETHING_WENT_WRONG = "Something went wrong in the bridge; the details are in its log."
+CHAT_REASONS = {
+    "not_in_channel": "The bridge is not in this channel: `/invite @web21c`, then try again.",
+    "channel_not_found": "The bridge can't see this channel: invite it (`/invite @web21c`).",
+    "is_archived": "This channel is archived, so the bridge can't post here.",
+}
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,9 @@ def answer(work: Callable[[], str | None]) -> str | None:
         return explain(error)
     except ChatError as error:
         log.warning("chat front end failed: %s", error.reason)
-        return f"Slack refused part of that ({error.reason}); try again in a minute."
+        return CHAT_REASONS.get(
+            error.reason, f"Slack refused part of that ({error.reason}); try again in a minute."
+        )
     except Exception:
         log.exception("unexpected error while handling a request")
         return SOMETHING_WENT_WRONG
