@@ -107,6 +107,10 @@ class Messaging:
             self._deliver(actor, conversation.id, channel, ts, party, text, bridge_post=False)
         except Rejected as refusal:
             self._chat.post_ephemeral(channel, actor, str(refusal))
+            return
+        length = measure(text)
+        if length.segments > 1:
+            self._chat.post_ephemeral(channel, actor, f"Your reply went as {length.describe()}.")
 
     def thread_for(self, party: Party, channel: str) -> tuple[int, str]:
         """The conversation with this number in this channel, starting its thread if need be."""

@@ -93,3 +93,23 @@ def test_replies_in_other_threads_are_ignored(services, telephony, chat):
     ts = chat.post(CHANNEL, "lunch?")
     services.messaging.reply("UALICE", CHANNEL, ts, "1.1", "yes", has_files=False)
     assert telephony.sent == []
+
+
+def test_a_long_reply_says_how_many_segments_it_took(services, telephony, chat):
+    services.messaging.send("UBOB", CHANNEL, NumberTarget("07700900123"), "hi")
+    (parent,) = chat.top_level(CHANNEL)
+    long_text = "x" * 200
+    reply_ts = chat.post(CHANNEL, long_text, thread_ts=parent.ts)
+    services.messaging.reply("UALICE", CHANNEL, parent.ts, reply_ts, long_text, has_files=False)
+    assert telephony.sent[-1].text == long_text
+    assert (CHANNEL, "UALICE", "Your reply went as 2 SMS segments (GSM-7).") in chat.ephemerals
+
+
+def test_a_reply_over_the_limit_is_refused_and_marked(services, telephony, chat):
+    services.messaging.send("UBOB", CHANNEL, NumberTarget("07700900123"), "hi")
+    (parent,) = chat.top_level(CHANNEL)
+    reply_ts = chat.post(CHANNEL, "y" * 500, thread_ts=parent.ts)
+    services.messaging.reply("UALICE", CHANNEL, parent.ts, reply_ts, "y" * 500, has_files=False)
+    assert len(telephony.sent) == 1
+    assert "no_entry_sign" in chat.reactions[(CHANNEL, reply_ts)]
+    assert any("most this bridge sends is 2" in text for _, _, text in chat.ephemerals)
