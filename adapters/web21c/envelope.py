@@ -10,7 +10,7 @@ from lxml import etree
 
 from adapters.web21c import safexml
 from adapters.web21c.contract import SOAP_ENV_NS, Capability, validate
-from adapters.web21c.faults import error_for_fault
+from adapters.web21c.faults import error_for_fault, readable
 from bot.domain import ServiceUnavailable
 
 
@@ -42,5 +42,7 @@ def read_response(
         raise ServiceUnavailable(f"Web21C {operation} failed: no {operation}Response in the body")
     problem = validate(capability, answer)
     if problem:
-        raise ServiceUnavailable(f"Web21C {operation} answered outside the contract: {problem}")
+        raise ServiceUnavailable(
+            f"Web21C {operation} answered outside the contract: {readable(problem)}"
+        )
     return answer

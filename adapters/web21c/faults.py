@@ -11,6 +11,7 @@ of the faultcode (any namespace prefix ignored):
 
 from __future__ import annotations
 
+import re
 from xml.sax.saxutils import escape
 
 from bot.domain import (
@@ -25,12 +26,22 @@ CLIENT = "Client"
 NOT_FOUND = "Client.NotFound"
 PERMISSION_DENIED = "Client.PermissionDeniedException"
 SERVER = "Server"
+MAX_FAULT_TEXT = 300  # a fault string reaches people (bot.services.telephony_errors)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
+
+
+def readable(text: str, limit: int = MAX_FAULT_TEXT) -> str:
+    """A service's words made safe to show: control characters and runs of whitespace
+    become one space, and anything past `limit` characters is cut (a hostile or broken
+    server can send megabytes, or terminal escapes, as a fault string)."""
+    text = _UNPRINTABLE.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def error_for_fault(faultcode: str, faultstring: str) -> TelephonyError:
     """The bot.domain error for a fault, carrying the service's fault string."""
     local = faultcode.rsplit(":", 1)[-1].strip()
-    message = faultstring or local or "SOAP fault"
+    message = readable(faultstring) or readable(local) or "SOAP fault"
     if local.endswith("PermissionDeniedException"):
         return PermissionDenied(message)
     if local == NOT_FOUND:

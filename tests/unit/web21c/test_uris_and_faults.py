@@ -67,3 +67,10 @@ def test_fault_envelope_escapes_the_message():
     envelope = fault_envelope("Client", "bad <value> & more")
     assert b"<faultcode>soap:Client</faultcode>" in envelope
     assert b"bad &lt;value&gt; &amp; more" in envelope
+
+
+def test_fault_strings_reach_people_bounded_and_printable():
+    error = error_for_fault("soap:Server", "bad\x1b[31m\n\tthing " + "w" * 10_000)
+    assert error.fault_string.startswith("bad [31m thing ww")
+    assert len(error.fault_string) == 300 and error.fault_string.endswith("…")
+    assert error_for_fault("soap:Client", " \x00 ").fault_string == "Client"
