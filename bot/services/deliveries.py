@@ -63,6 +63,10 @@ class Deliveries:
         known_id = message.web21c_message_id
         if known_id and status[0] != known_id:
             return CallbackResult(400, "messageId does not match this callback's message")
+        with self._db.transaction() as tx:
+            recipients = {r.destination_uri for r in tx.messages.recipients(message.id)}
+        if status[1].destination_uri not in recipients:
+            return CallbackResult(400, "destinationUri is not a recipient of this message")
         self._messaging.apply_statuses(message, [status[1]])
         return CallbackResult(200, "ok")
 
@@ -113,6 +117,8 @@ def _parse_callback(body: bytes) -> tuple[str, DeliveryStatus]:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise ValueError("callback body is not JSON") from None
+    except RecursionError:  # a few KB of "[[[[..." exhausts the decoder's stack
+        raise ValueError("callback body is nested too deeply") from None
     if not isinstance(payload, dict):
         raise ValueError("callback body must be a JSON object")
     fields = {}

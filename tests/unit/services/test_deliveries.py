@@ -52,6 +52,8 @@ def test_bad_callbacks_change_nothing(services, telephony, chat):
         json.dumps({**good, "messageId": "someone-else"}).encode(),
         json.dumps({"messageId": 3}).encode(),
         b"{" * 20000,
+        b"[" * 5000,  # small enough to parse, deep enough to exhaust the decoder's stack
+        json.dumps({**good, "destinationUri": "tel:+447700900999"}).encode(),
     ]
     for body in cases:
         result = services.deliveries.on_callback(message.event_token, body)
