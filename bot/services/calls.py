@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.commands import Target
 from bot.domain import CallStatus, TelephonyError
 from bot.numbers import NumberRejected, check_allowed, display
@@ -15,110 +17,103 @@ from storage import Database
 DIAL_TIMEOUT_SECONDS = 30  # how long each leg rings (BT's examples used 30)
 
 
+@dataclass
 class Calls:
-    def __init__(
-        self,
-        db: Database,
-        telephony: Telephony,
-        chat: ChatSurface,
-        directory: Directory,
-        policy: Policy,
-    ):
-        self._db = db
-        self._telephony = telephony
-        self._chat = chat
-        self._directory = directory
-        self._policy = policy
+    db: Database
+    telephony: Telephony
+    chat: ChatSurface
+    directory: Directory
+    policy: Policy
 
     def place(self, actor: str, channel: str, parties: tuple[Target, ...]) -> str | None:
         """Ring the first party, then the second; with one party, the invoker is rung first."""
         if len(parties) == 1:
-            calling, called = self._me(actor), self._directory.party(parties[0])
+            calling, called = self._me(actor), self.directory.party(parties[0])
         else:
-            calling, called = (self._directory.party(p) for p in parties)
+            calling, called = (self.directory.party(p) for p in parties)
         if calling.uri == called.uri:
             raise Rejected(
                 f"Both ends of that call are {calling.number}; name two different people."
             )
         try:
-            call_id = self._telephony.make_call(calling.uri, called.uri, DIAL_TIMEOUT_SECONDS)
+            call_id = self.telephony.make_call(calling.uri, called.uri, DIAL_TIMEOUT_SECONDS)
         except TelephonyError as error:
             raise Rejected(f"The call was not placed: {explain(error)}") from None
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             call = tx.calls.add(call_id, calling.uri, called.uri, actor, channel)
             tx.audit.record(actor, "call.place", f"{calling.number} -> {called.number}", call_id)
         card = self._card(call)
-        ts = self._chat.post(channel, card.as_text(), card=card)
-        with self._db.transaction() as tx:
+        ts = self.chat.post(channel, card.as_text(), card=card)
+        with self.db.transaction() as tx:
             tx.calls.set_card(call_id, channel, ts)
         return None
 
     def hang_up(self, actor: str, call_id: str) -> str | None:
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             call = tx.calls.get(call_id)
         if call is None:
             raise Rejected("That call is not one the bridge knows.")
         if call.status == CallStatus.TERMINATED:
             return "That call has already ended."
         parties = {
-            self._directory.user_with(display(uri))
+            self.directory.user_with(display(uri))
             for uri in (call.calling_party, call.called_party)
         }
-        if actor != call.started_by and actor not in parties and not self._policy.is_admin(actor):
+        if actor != call.started_by and actor not in parties and not self.policy.is_admin(actor):
             raise Rejected(
                 "Only the person who placed the call, the people on it and admins can hang up."
             )
         try:
-            self._telephony.end_call(call_id)
+            self.telephony.end_call(call_id)
         except TelephonyError as error:
             raise Rejected(f"Could not hang up: {explain(error)}") from None
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             tx.audit.record(actor, "call.hang_up", call_id, "")
         self.refresh(call_id)
         return None
 
     def refresh(self, call_id: str) -> bool:
         """Fetch the call's state; update its card when something visible changed."""
-        info = self._telephony.get_call_information(call_id)
+        info = self.telephony.get_call_information(call_id)
         return self._store(
             call_id, info.status, info.termination_cause, info.start_time, info.duration
         )
 
     def forget(self, call_id: str) -> bool:
         """Web21C no longer knows the call: show it as ended so it is not polled again."""
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             call = tx.calls.get(call_id)
         if call is None:
             return False
         return self._store(call_id, CallStatus.TERMINATED, None, call.start_time, call.duration)
 
     def _store(self, call_id: str, status, cause, start_time, duration: int) -> bool:
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             before = tx.calls.get(call_id)
             tx.calls.update_state(call_id, status, cause, start_time, duration)
             after = tx.calls.get(call_id)
         old, new = self._card(before), self._card(after)
         if old == new or not after.card_ts:
             return False
-        self._chat.update(after.channel_id, after.card_ts, new.as_text(), card=new)
+        self.chat.update(after.channel_id, after.card_ts, new.as_text(), card=new)
         return True
 
     def _card(self, call):
         return call_card(call, self._label(call.calling_party), self._label(call.called_party))
 
     def _label(self, uri: str) -> str:
-        user = self._directory.user_with(display(uri))
+        user = self.directory.user_with(display(uri))
         return f"<@{user}>" if user else display(uri)
 
     def _me(self, actor: str) -> Party:
-        number = self._directory.number_of(actor)
+        number = self.directory.number_of(actor)
         if number is None:
             raise Rejected(
                 "You have no known number, so the bridge can't ring you first: register one with "
                 "`/phone <number>`, or name both people: `/call @alice @bob`."
             )
         try:
-            check_allowed(number, self._policy.allowed_countries)
+            check_allowed(number, self.policy.allowed_countries)
         except NumberRejected as error:
             raise Rejected(str(error)) from None
         return Party(number.uri, actor)

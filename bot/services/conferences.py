@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bot.commands import Target
 from bot.domain import ConferenceStatus, ParticipantStatus, TelephonyError
@@ -17,28 +18,21 @@ from storage import Database
 log = logging.getLogger(__name__)
 
 
+@dataclass
 class Conferences:
-    def __init__(
-        self,
-        db: Database,
-        telephony: Telephony,
-        chat: ChatSurface,
-        directory: Directory,
-        policy: Policy,
-    ):
-        self._db = db
-        self._telephony = telephony
-        self._chat = chat
-        self._directory = directory
-        self._policy = policy
+    db: Database
+    telephony: Telephony
+    chat: ChatSurface
+    directory: Directory
+    policy: Policy
 
     def start(self, actor: str, channel: str, targets: tuple[Target, ...]) -> str | None:
-        parties = self._distinct([self._directory.party(t) for t in targets])
+        parties = self._distinct([self.directory.party(t) for t in targets])
         try:
-            conference_id = self._telephony.create_conference()
+            conference_id = self.telephony.create_conference()
         except TelephonyError as error:
             raise Rejected(f"The conference was not started: {explain(error)}") from None
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             tx.conferences.add(conference_id, actor, channel)
             tx.audit.record(
                 actor, "conference.start", conference_id, ", ".join(p.number for p in parties)
@@ -47,8 +41,8 @@ class Conferences:
             f"{p.label}: {problem}" for p in parties if (problem := self._invite(conference_id, p))
         ]
         card = self._card(conference_id)
-        ts = self._chat.post(channel, card.as_text(), card=card)
-        with self._db.transaction() as tx:
+        ts = self.chat.post(channel, card.as_text(), card=card)
+        with self.db.transaction() as tx:
             tx.conferences.set_card(conference_id, channel, ts)
         if failures:
             return "Some people could not be invited:\n" + "\n".join(failures)
@@ -57,8 +51,8 @@ class Conferences:
     def invite(self, actor: str, conference_id: str, target: Target) -> str | None:
         conference = self._live(conference_id)
         self._require(actor, conference, "invite people")
-        party = self._directory.party(target)
-        with self._db.transaction() as tx:
+        party = self.directory.party(target)
+        with self.db.transaction() as tx:
             present = {p.uri for p in tx.conferences.participants(conference_id)}
         if party.uri in present:
             raise Rejected(f"{party.label} is already in this conference.")
@@ -66,13 +60,13 @@ class Conferences:
         problem = self._invite(conference_id, party)
         if problem:
             raise Rejected(f"Could not invite {party.label}: {problem}")
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             tx.audit.record(actor, "conference.invite", conference_id, party.number)
         self._redraw(conference_id, before)
         return None
 
     def drop(self, actor: str, participant_id: str) -> str | None:
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             participant = tx.conferences.participant(participant_id)
         if participant is None:
             raise Rejected("That participant is not one the bridge knows.")
@@ -82,10 +76,10 @@ class Conferences:
         if participant.status == ParticipantStatus.DISCONNECTED:
             return "They have already left."
         try:
-            self._telephony.disconnect_participant(participant_id)
+            self.telephony.disconnect_participant(participant_id)
         except TelephonyError as error:
             raise Rejected(f"Could not drop them: {explain(error)}") from None
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             tx.audit.record(
                 actor, "conference.drop", participant.conference_id, display(participant.uri)
             )
@@ -96,18 +90,18 @@ class Conferences:
         conference = self._live(conference_id)
         self._require(actor, conference, "end it")
         try:
-            self._telephony.end_conference(conference_id)
+            self.telephony.end_conference(conference_id)
         except TelephonyError as error:
             raise Rejected(f"Could not end the conference: {explain(error)}") from None
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             tx.audit.record(actor, "conference.end", conference_id, "")
         self.refresh(conference_id)
         return None
 
     def refresh(self, conference_id: str) -> bool:
         """Fetch the conference's and participants' states; update the card if it changed."""
-        info = self._telephony.get_conference_info(conference_id)
-        participants = self._telephony.get_participants(conference_id)
+        info = self.telephony.get_conference_info(conference_id)
+        participants = self.telephony.get_participants(conference_id)
         return self._store(
             conference_id,
             lambda tx: (
@@ -127,7 +121,7 @@ class Conferences:
 
     def forget(self, conference_id: str) -> bool:
         """Web21C no longer knows the conference: show it as ended so it is not polled again."""
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             conference = tx.conferences.get(conference_id)
         if conference is None:
             return False
@@ -144,42 +138,42 @@ class Conferences:
 
     def _store(self, conference_id: str, write) -> bool:
         before = self._card(conference_id)
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             write(tx)
         return self._redraw(conference_id, before)
 
     def _redraw(self, conference_id: str, before) -> bool:
         """Update the card if it no longer looks like `before`; True if it did."""
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             conference = tx.conferences.get(conference_id)
         after = self._card(conference_id)
         if before == after or not conference.card_ts:
             return False
-        self._chat.update(conference.channel_id, conference.card_ts, after.as_text(), card=after)
+        self.chat.update(conference.channel_id, conference.card_ts, after.as_text(), card=after)
         return True
 
     def _invite(self, conference_id: str, party: Party) -> str | None:
         """Invite one party; the problem in words if it failed, else None."""
         try:
-            participant_id = self._telephony.invite_participant(conference_id, party.uri)
+            participant_id = self.telephony.invite_participant(conference_id, party.uri)
         except TelephonyError as error:
             return explain(error)
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             tx.conferences.add_participant(conference_id, participant_id, party.uri, party.user_id)
         return None
 
     def _card(self, conference_id: str):
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             conference = tx.conferences.get(conference_id)
             participants = tx.conferences.participants(conference_id)
         labels = {}
         for p in participants:
-            user = p.slack_user_id or self._directory.user_with(display(p.uri))
+            user = p.slack_user_id or self.directory.user_with(display(p.uri))
             labels[p.participant_id] = f"<@{user}>" if user else display(p.uri)
         return conference_card(conference, participants, labels)
 
     def _live(self, conference_id: str):
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             conference = tx.conferences.get(conference_id)
         if conference is None:
             raise Rejected("That conference is not one the bridge knows.")
@@ -188,7 +182,7 @@ class Conferences:
         return conference
 
     def _require(self, actor: str, conference, what: str) -> None:
-        if actor != conference.started_by and not self._policy.is_admin(actor):
+        if actor != conference.started_by and not self.policy.is_admin(actor):
             raise Rejected(f"Only the person who started the conference and admins can {what}.")
 
     @staticmethod

@@ -52,34 +52,23 @@ class SmsSettings:
     max_segments: int
 
 
+@dataclass
 class Messaging:
-    def __init__(
-        self,
-        db: Database,
-        telephony: Telephony,
-        chat: ChatSurface,
-        directory: Directory,
-        clock: Clock,
-        settings: SmsSettings,
-        metrics: Metrics,
-    ):
-        self._db = db
-        self._telephony = telephony
-        self._chat = chat
-        self._directory = directory
-        self._clock = clock
-        self._settings = settings
-        self._metrics = metrics
-
-    # --- sending -------------------------------------------------------------------------
+    db: Database
+    telephony: Telephony
+    chat: ChatSurface
+    directory: Directory
+    clock: Clock
+    settings: SmsSettings
+    metrics: Metrics
 
     def send(self, actor: str, channel: str, to: Target, text: str) -> str | None:
         """`/sms`: text someone and show it, and then its state, in their thread here."""
-        party = self._directory.party(to, sms=True)
+        party = self.directory.party(to, sms=True)
         self._check_sendable(party, text)
         conversation_id, thread_ts = self.thread_for(party, channel)
         pending = [DeliveryStatus(party.uri, MessageStatus.INITIAL)]
-        ts = self._chat.post(channel, outbound_post(actor, text, pending), thread_ts=thread_ts)
+        ts = self.chat.post(channel, outbound_post(actor, text, pending), thread_ts=thread_ts)
         self._deliver(actor, conversation_id, channel, ts, party, text, bridge_post=True)
         return None
 
@@ -87,50 +76,50 @@ class Messaging:
         self, actor: str, channel: str, thread_ts: str, ts: str, text: str, has_files: bool
     ) -> None:
         """A message typed in a conversation thread: text it to that conversation's number."""
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             conversation = tx.conversations.by_thread(channel, thread_ts)
         if conversation is None:
             return  # an ordinary Slack thread, not one of ours
         if has_files:
-            self._chat.post_ephemeral(channel, actor, FILES_NOTE)
+            self.chat.post_ephemeral(channel, actor, FILES_NOTE)
         if not text.strip():
             return
         party = Party(f"tel:{conversation.phone_number}", None)
         try:
             self._check_sendable(party, text)
         except Rejected as refusal:
-            self._chat.react(channel, ts, "no_entry_sign")
-            self._chat.post_ephemeral(channel, actor, f"Not sent: {refusal}")
+            self.chat.react(channel, ts, "no_entry_sign")
+            self.chat.post_ephemeral(channel, actor, f"Not sent: {refusal}")
             return
-        self._chat.react(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
+        self.chat.react(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
         try:
             self._deliver(actor, conversation.id, channel, ts, party, text, bridge_post=False)
         except Rejected as refusal:
-            self._chat.post_ephemeral(channel, actor, str(refusal))
+            self.chat.post_ephemeral(channel, actor, str(refusal))
             return
         length = measure(text)
         if length.segments > 1:
-            self._chat.post_ephemeral(channel, actor, f"Your reply went as {length.describe()}.")
+            self.chat.post_ephemeral(channel, actor, f"Your reply went as {length.describe()}.")
 
     def thread_for(self, party: Party, channel: str) -> tuple[int, str]:
         """The conversation with this number in this channel, starting its thread if need be."""
         number = party.number
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             conversation, _ = tx.conversations.get_or_create(number, channel)
         if conversation.thread_ts:
             return conversation.id, conversation.thread_ts
         who = party.label if party.user_id else number
-        thread_ts = self._chat.post(
+        thread_ts = self.chat.post(
             channel,
             f":speech_balloon: Texts with {who}. Reply in this thread to text {number}.",
             metadata={"event_type": "web21c_conversation", "event_payload": {"number": number}},
         )
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             tx.conversations.set_thread(conversation.id, thread_ts)
         return conversation.id, thread_ts
 
     def _check_sendable(self, party: Party, text: str) -> None:
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             opted_out = tx.opt_outs.is_opted_out(party.number)
         if opted_out:
             raise Rejected(
@@ -138,10 +127,10 @@ class Messaging:
                 "until they text START."
             )
         length = measure(text)
-        if length.segments > self._settings.max_segments:
+        if length.segments > self.settings.max_segments:
             raise Rejected(
                 f"That text needs {length.describe()}; the most this bridge sends is "
-                f"{self._settings.max_segments}. Shorten it and try again."
+                f"{self.settings.max_segments}. Shorten it and try again."
             )
 
     def _deliver(
@@ -157,23 +146,23 @@ class Messaging:
     ) -> None:
         token = secrets.token_urlsafe(24)
         event_url = None
-        if self._settings.public_url:
-            event_url = f"{self._settings.public_url}/web21c/events/{token}"
+        if self.settings.public_url:
+            event_url = f"{self.settings.public_url}/web21c/events/{token}"
         try:
-            message_id = self._telephony.send_message(
-                [party.uri], self._settings.sender, text, event_url
+            message_id = self.telephony.send_message(
+                [party.uri], self.settings.sender, text, event_url
             )
         except TelephonyError as error:
             reason = explain(error)
             if bridge_post:
-                self._chat.update(
+                self.chat.update(
                     channel, ts, f"{outbound_header(actor, text)}\n:x: not sent: {reason}"
                 )
             else:
-                self._chat.unreact(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
-                self._chat.react(channel, ts, "x")
+                self.chat.unreact(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
+                self.chat.react(channel, ts, "x")
             raise Rejected(f"The text to {party.number} was not sent: {reason}") from None
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             tx.messages.record_outbound(
                 message_id,
                 conversation_id,
@@ -185,16 +174,16 @@ class Messaging:
                 token,
                 bridge_post=bridge_post,
             )
-            tx.conversations.touch(conversation_id, self._clock.now())
+            tx.conversations.touch(conversation_id, self.clock.now())
             tx.audit.record(actor, "sms.send", party.number, message_id)
-        self._metrics.inc("bridge_texts_out_total")
+        self.metrics.inc("bridge_texts_out_total")
 
     # --- delivery states -----------------------------------------------------------------
 
     def apply_statuses(self, message, statuses: Sequence[DeliveryStatus]) -> bool:
         """Record new per-recipient states and, if any changed, show them; True if changed."""
         changed = False
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             before = {r.destination_uri: r.status for r in tx.messages.recipients(message.id)}
             for status in statuses:
                 if status.destination_uri not in before:
@@ -216,15 +205,15 @@ class Messaging:
         statuses = [DeliveryStatus(r.destination_uri, MessageStatus(r.status)) for r in recipients]
         if message.bridge_post:
             text = outbound_post(message.sender, message.text, statuses)
-            self._chat.update(message.channel_id, message.slack_ts, text)
+            self.chat.update(message.channel_id, message.slack_ts, text)
             return
         for status in statuses:  # a person's reply: reactions, the old one off, the new one on
             old = before.get(status.destination_uri)
             if old and old != status.status:
-                self._chat.unreact(
+                self.chat.unreact(
                     message.channel_id, message.slack_ts, STATUS_REACTIONS[MessageStatus(old)]
                 )
-            self._chat.react(message.channel_id, message.slack_ts, STATUS_REACTIONS[status.status])
+            self.chat.react(message.channel_id, message.slack_ts, STATUS_REACTIONS[status.status])
 
 
 def outbound_header(sender: str, text: str) -> str:

@@ -47,41 +47,41 @@ class Party:
         return display(self.uri)
 
 
+@dataclass
 class Directory:
     """Slack user <-> phone number: registered numbers first, then the Slack profile phone."""
 
-    def __init__(self, db: Database, chat: ChatSurface, policy: Policy):
-        self._db = db
-        self._chat = chat
-        self._policy = policy
+    db: Database
+    chat: ChatSurface
+    policy: Policy
 
     def resolve_user(self, target: UserTarget) -> str:
         if target.user_id:
             return target.user_id
-        user_id = self._chat.find_user(target.name or "")
+        user_id = self.chat.find_user(target.name or "")
         if user_id is None:
             raise Rejected(f"There is no Slack user called @{target.name}.")
         return user_id
 
     def number_of(self, user_id: str) -> PhoneNumber | None:
         """The user's number, or None when neither registered nor on their profile."""
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             entry = tx.directory.number_for(user_id)
         if entry is not None:
-            return parse_number(entry.phone_number, self._policy.default_region)
-        profile = self._chat.user_phone(user_id)
+            return parse_number(entry.phone_number, self.policy.default_region)
+        profile = self.chat.user_phone(user_id)
         if not profile:
             return None
         try:
-            number = parse_number(profile, self._policy.default_region)
+            number = parse_number(profile, self.policy.default_region)
         except NumberRejected:
             return None
-        with self._db.transaction() as tx:  # remembered, so their number finds them too
+        with self.db.transaction() as tx:  # remembered, so their number finds them too
             tx.directory.set_number(user_id, number.e164, "profile")
         return number
 
     def user_with(self, number: str) -> str | None:
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             entry = tx.directory.user_for(number)
         return entry.slack_user_id if entry else None
 
@@ -96,7 +96,7 @@ class Directory:
                     "`/phone <number>`, or add one to their Slack profile."
                 )
             try:
-                check_allowed(number, self._policy.allowed_countries)
+                check_allowed(number, self.policy.allowed_countries)
             except NumberRejected as error:
                 raise Rejected(str(error)) from None
             return Party(number.uri, user_id)
@@ -105,15 +105,15 @@ class Directory:
             if sms:
                 raise Rejected("Texts go to phone numbers, not to sip: addresses.")
             return Party(target.text, self.user_with(target.text))
-        number = self._policy.number(target.text)
+        number = self.policy.number(target.text)
         return Party(number.uri, self.user_with(number.e164))
 
     def register(self, actor: str, target: UserTarget | None, text: str) -> str:
         user_id = actor if target is None else self.resolve_user(target)
-        if user_id != actor and not self._policy.is_admin(actor):
+        if user_id != actor and not self.policy.is_admin(actor):
             raise Rejected("Only admins can set someone else's number.")
-        number = self._policy.number(text)
-        with self._db.transaction() as tx:
+        number = self.policy.number(text)
+        with self.db.transaction() as tx:
             tx.directory.set_number(user_id, number.e164, "registered")
             tx.audit.record(actor, "phone.register", user_id, number.e164)
         whose = "Your" if user_id == actor else f"<@{user_id}>'s"
@@ -121,7 +121,7 @@ class Directory:
 
     def show(self, actor: str, target: UserTarget | None) -> str:
         user_id = actor if target is None else self.resolve_user(target)
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             entry = tx.directory.number_for(user_id)
         whose = "Your" if user_id == actor else f"<@{user_id}>'s"
         if entry is not None:

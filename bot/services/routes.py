@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.commands import ChannelRef
 from bot.ports import ChatSurface
 from bot.services.errors import Rejected
@@ -9,23 +11,23 @@ from bot.services.parties import Policy
 from storage import Database
 
 
+@dataclass
 class Routes:
-    def __init__(self, db: Database, chat: ChatSurface, policy: Policy):
-        self._db = db
-        self._chat = chat
-        self._policy = policy
+    db: Database
+    chat: ChatSurface
+    policy: Policy
 
     def set(self, actor: str, keyword: str, channel: ChannelRef | None, here: str) -> str:
         self._require_admin(actor)
         channel_id = self._channel_id(channel, here)
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             tx.routes.set(keyword, channel_id, actor)
             tx.audit.record(actor, "route.set", keyword, channel_id)
         return f"Texts starting with `{keyword.upper()}` now arrive in <#{channel_id}>."
 
     def remove(self, actor: str, keyword: str) -> str:
         self._require_admin(actor)
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             removed = tx.routes.remove(keyword)
             if removed:
                 tx.audit.record(actor, "route.remove", keyword, "")
@@ -37,7 +39,7 @@ class Routes:
         )
 
     def describe(self) -> str:
-        with self._db.transaction() as tx:
+        with self.db.transaction() as tx:
             routes = tx.routes.all()
         if not routes:
             return (
@@ -47,7 +49,7 @@ class Routes:
         return "Routed keywords:\n" + "\n".join(lines)
 
     def _require_admin(self, actor: str) -> None:
-        if not self._policy.is_admin(actor):
+        if not self.policy.is_admin(actor):
             raise Rejected(
                 "Only admins can change routes (ask one of the people in ADMIN_USER_IDS)."
             )
@@ -57,7 +59,7 @@ class Routes:
             return here
         if channel.channel_id:
             return channel.channel_id
-        found = self._chat.find_channel(channel.name or "")
+        found = self.chat.find_channel(channel.name or "")
         if found is None:
             raise Rejected(f"There is no channel called #{channel.name}.")
         return found
