@@ -86,6 +86,9 @@ class Messaging:
             return
         party = Party(f"tel:{conversation.phone_number}", None)
         try:
+            # The number texted in, so no one typed it: the policy still decides where texts
+            # go (a text from abroad or from a premium-rate service is not an invitation).
+            self.directory.policy.number(conversation.phone_number)
             self._check_sendable(party, text)
         except Rejected as refusal:
             self.chat.react(channel, ts, "no_entry_sign")
