@@ -185,3 +185,19 @@ def test_toll_fraud_guards_hold_through_the_stack(two_country_bridge, logs):
     assert reacted == {"no_entry_sign"}  # the reply abroad was refused, visibly
     assert _dialled(wired.sandbox.sandbox) & FORBIDDEN_E164 == set()
     assert logs.problems() == []
+
+
+def test_without_a_signing_secret_the_http_endpoint_obeys_nobody(tmp_path, slack, sandbox, logs):
+    """Socket Mode needs no signing secret, so nothing could verify an HTTP request: before
+    the fix, an unsigned /sms to the public HTTP port was carried out."""
+    populate_workspace(slack)
+    database = f"sqlite:///{tmp_path / 'bridge.db'}"
+    settings = {"SLACK_SIGNING_SECRET": "", "SLACK_APP_TOKEN": "xapp-1-reliability"}
+    with wired_bridge(slack, sandbox, database, worker=False, **settings) as wired:
+        url = slack.state.new_response_url(channel=GENERAL, user="UALICE")
+        body = slash_command_body("/sms", "07700900123 unsigned", "UALICE", GENERAL, url)
+        status, _ = wired.post(body, {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 404
+        time.sleep(0.5)
+        assert sandbox.sandbox.messages() == []
+        assert logs.problems() == []
