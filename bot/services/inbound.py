@@ -1,9 +1,12 @@
 """Inbound texts: fetched per routed keyword, recorded, posted to Slack, and only then cleared
 at Web21C, so a crash at any point loses nothing and doubles nothing.
 
-Each text is posted with its Web21C messageId in Slack message metadata and marked "posting"
-in the database first; a text found marked but not posted (the process died mid-post) is first
-looked for in Slack, so a post that happened just before a crash is recognised, not repeated.
+Each text is posted with its Web21C messageId in Slack message metadata and claimed in the
+database right before the request leaves (after any pacing wait); a text found claimed but not
+posted (the process died mid-post, or Slack did not answer) is first looked for in Slack, so a
+post that happened just before a crash is recognised, not repeated. A claim younger than
+POST_IN_FLIGHT may still be on its way to Slack, so nobody posts that text again until it is
+found or the claim is older; an error answer from Slack ends a claim at once.
 
 Where a text goes: into the sender's most recent conversation thread (say, the channel that
 texted them with /sms), else a thread of its own in the keyword's channel. Texts for one
@@ -17,6 +20,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 
 from bot.domain import ChatError
@@ -30,6 +34,9 @@ from storage import Database
 log = logging.getLogger(__name__)
 
 CONVERSATION_WINDOW = timedelta(days=7)
+# How long a Slack post may still land after it was sent: slack_sdk's 30 s timeout, plus room.
+POST_IN_FLIGHT = timedelta(seconds=45)
+UNANSWERED = "Slack unreachable"  # bot.slack.chat's reason when no answer came back
 METADATA_TYPE = "web21c_inbound"
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
@@ -58,6 +65,10 @@ class Inbound:
         self._clock = clock
         self._pool = ThreadPoolExecutor(max_workers=channel_workers, thread_name_prefix="inbound")
         self._find_posted = find_posted
+        # A chat that paces posts lets us claim a text after its pacing wait, not before.
+        self._turn: Callable[[str], AbstractContextManager] = getattr(
+            chat, "turn", lambda channel: nullcontext()
+        )
         self._reported: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._metrics = metrics
@@ -120,34 +131,54 @@ class Inbound:
     def _post_channel(self, channel: str, messages: list) -> None:
         for message in messages:
             try:
-                self._post(channel, message)
+                posted = self._post(channel, message)
             except ChatError as error:
                 self._metrics.inc("bridge_post_failures_total", reason=error.reason)
                 self._report(channel, error)
                 return  # keep the channel's order: the rest wait for the next cycle
+            if not posted:
+                return  # an earlier attempt may still land: wait for it, in order
             self._metrics.inc("bridge_texts_posted_total")
 
-    def _post(self, channel: str, message) -> None:
+    def _post(self, channel: str, message) -> bool:
+        """Post one text (or recognise it as posted); False if an earlier attempt to post
+        it may still be on its way to Slack."""
         number = number_from_uri(message.sender)
         party = Party(f"tel:{number}", self._directory.user_with(number))
         conversation_id, thread_ts = self._messaging.thread_for(party, channel)
         ts = self._already_posted(channel, thread_ts, message)
         if ts is None:
-            with self._db.transaction() as tx:
-                tx.messages.mark_post_started(message.id)
-            ts = self._chat.post(
-                channel,
-                f"*{party.label}*: {message.text}",
-                thread_ts=thread_ts,
-                metadata={
-                    "event_type": METADATA_TYPE,
-                    "event_payload": {"message_id": message.web21c_message_id},
-                },
-            )
+            ts = self._post_claimed(channel, thread_ts, party, message)
+            if ts is None:
+                return False
         with self._db.transaction() as tx:
             tx.messages.mark_posted(message.id, conversation_id, channel, ts)
             tx.conversations.touch(conversation_id, self._clock.now())
         self._opt_words(channel, thread_ts, number, message)
+        return True
+
+    def _post_claimed(self, channel: str, thread_ts: str, party: Party, message) -> str | None:
+        """Claim the text, then post it; None if another attempt holds the claim."""
+        with self._turn(channel):
+            now = self._clock.now()
+            with self._db.transaction() as tx:
+                if not tx.messages.claim_post(message.id, now - POST_IN_FLIGHT):
+                    return None
+            try:
+                return self._chat.post(
+                    channel,
+                    f"*{party.label}*: {message.text}",
+                    thread_ts=thread_ts,
+                    metadata={
+                        "event_type": METADATA_TYPE,
+                        "event_payload": {"message_id": message.web21c_message_id},
+                    },
+                )
+            except ChatError as error:
+                if not error.reason.startswith(UNANSWERED):  # Slack answered: not in flight
+                    with self._db.transaction() as tx:
+                        tx.messages.expire_post_claim(message.id, now - POST_IN_FLIGHT)
+                raise
 
     def _already_posted(self, channel: str, thread_ts: str, message) -> str | None:
         if message.post_started_at is None or self._find_posted is None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from slack_sdk import WebClient
@@ -18,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.cards import Card
 from bot.domain import ChatError
+from bot.services.inbound import UNANSWERED
 from bot.slack.blocks import card_blocks
 from bot.slack.pacing import ChannelPacer
 
@@ -56,6 +58,7 @@ class SlackChat:
         self._sleep = sleep
         self._cache: dict[tuple[str, str], tuple[float, Any]] = {}
         self._cache_lock = threading.Lock()
+        self._turns = threading.local()  # the channel whose pacing slot this thread holds
 
     # --- messages --------------------------------------------------------------------------
 
@@ -78,6 +81,19 @@ class SlackChat:
         with self._pacer.channel_lock(channel):
             response = self._call("chat_postMessage", channel, paced=True, **args)
         return str(response["ts"])
+
+    @contextmanager
+    def turn(self, channel: str) -> Iterator[None]:
+        """Wait for this channel's next pacing slot and hold the channel; the next post to it
+        from inside uses that slot without waiting again. Lets a caller note "posting now"
+        right before the request leaves, not before a pacing wait (bot.services.inbound)."""
+        with self._pacer.channel_lock(channel):
+            self._pacer.wait_turn(channel)
+            self._turns.channel = channel
+            try:
+                yield
+            finally:
+                self._turns.channel = None
 
     def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None:
         args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
@@ -104,13 +120,11 @@ class SlackChat:
     def find_posted(self, channel: str, thread_ts: str | None, message_id: str) -> str | None:
         """The ts of the bridge's post carrying this Web21C messageId in its metadata, if one
         exists: how a text posted just before a crash is recognised instead of repeated."""
-        args: dict[str, Any] = {"channel": channel, "limit": 200, "include_all_metadata": True}
+        args: dict[str, Any] = {"channel": channel, "include_all_metadata": True}
         if thread_ts:
-            messages = self._call("conversations_replies", channel, ts=thread_ts, **args)[
-                "messages"
-            ]
+            messages = self._paginate("conversations_replies", "messages", ts=thread_ts, **args)
         else:
-            messages = self._call("conversations_history", channel, **args)["messages"]
+            messages = self._paginate("conversations_history", "messages", **args)
         for message in messages:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("message_id") == message_id:
@@ -194,7 +208,7 @@ class SlackChat:
     def _call(self, method: str, channel: str, /, paced: bool = False, **args: Any):
         """Call a Web API method; `channel` keys pacing and rate limits ("" for none)."""
         for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
-            if paced:
+            if paced and not self._use_turn(channel):
                 self._pacer.wait_turn(channel)
             try:
                 return getattr(self._client, method)(**args)
@@ -216,8 +230,16 @@ class SlackChat:
                     raise ChatError("ratelimited", retry_after=retry_after) from None
                 raise ChatError(reason, permanent=reason in PERMANENT_ERRORS) from None
             except (SlackClientError, OSError) as error:
-                raise ChatError(f"Slack unreachable: {type(error).__name__}") from None
+                # No answer: the call may still be carried out, so callers treat it as in flight.
+                raise ChatError(f"{UNANSWERED}: {type(error).__name__}") from None
         raise AssertionError("unreachable")
+
+    def _use_turn(self, channel: str) -> bool:
+        """True once if this thread holds a slot for `channel` (see turn())."""
+        if getattr(self._turns, "channel", None) != channel:
+            return False
+        self._turns.channel = None
+        return True
 
 
 def _retry_after(headers: Mapping[str, Any]) -> float:

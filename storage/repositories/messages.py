@@ -84,6 +84,31 @@ class MessageRepository(Repository):
         )
         return result.rowcount > 0
 
+    def claim_post(self, message_id: int, stale_before: datetime) -> bool:
+        """Claim the Slack post of an unposted inbound text: True unless another attempt
+        started after `stale_before` (it may still be on its way to Slack), so two attempts
+        never overlap, whether in one process, across a restart or across processes."""
+        result = self._conn.execute(
+            update(_m)
+            .where(
+                _m.c.id == message_id,
+                _m.c.posted_at.is_(None),
+                _m.c.post_started_at.is_(None) | (_m.c.post_started_at <= stale_before),
+            )
+            .values(post_started_at=self._now())
+        )
+        return result.rowcount > 0
+
+    def expire_post_claim(self, message_id: int, stale: datetime) -> None:
+        """Slack answered the attempt (with an error): it is no longer in flight. The start
+        time is kept, only moved back to `stale`, so the next attempt still looks in Slack
+        first and may then go ahead at once."""
+        self._conn.execute(
+            update(_m)
+            .where(_m.c.id == message_id, _m.c.posted_at.is_(None))
+            .values(post_started_at=stale)
+        )
+
     def mark_posted(
         self, message_id: int, conversation_id: int, channel_id: str, slack_ts: str
     ) -> bool:
