@@ -26,6 +26,19 @@ from storage import LeaseManager
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 60.0
+MIN_LEASE_SECONDS = 2.0
+
+
+class _QuietOverlap(logging.Filter):
+    """APScheduler warns each tick that falls inside a running cycle. A cycle longer than the
+    interval is normal here (a backlog paced at a post a second per channel); the next cycle
+    simply starts when it ends, so those warnings are noise, several a second."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_QuietOverlap())
 
 
 def process_identity() -> str:
@@ -72,12 +85,14 @@ class Jobs:
         now = self._monotonic()
         if now < job.skip_until:
             return False
-        ttl = max(3 * job.interval, 15.0)
-        if not self._leases.acquire(f"job:{name}", self.holder, ttl):
+        lease = f"job:{name}"
+        ttl = lease_seconds(job.interval)
+        if not self._leases.acquire(lease, self.holder, ttl):
             return False
         started = time.perf_counter()
         try:
-            job.work()
+            with _Heartbeat(self._leases, lease, self.holder, ttl):
+                job.work()
         except ServiceUnavailable as error:
             self._backoff(job, f"Web21C unreachable: {error.fault_string}")
             return True
@@ -142,6 +157,43 @@ class Jobs:
             self._scheduler = None
         for name in self._jobs:
             self._leases.release(f"job:{name}", self.holder)
+
+
+def lease_seconds(interval: float) -> float:
+    """A job's lease: three intervals, at least MIN_LEASE_SECONDS. A cycle that runs longer
+    keeps it by renewing (see _Heartbeat), so it can be short: it is how long another process
+    waits to take over from one that died."""
+    return max(3 * interval, MIN_LEASE_SECONDS)
+
+
+class _Heartbeat:
+    """Renews a lease every third of its ttl while a cycle runs, so a long cycle (a backlog
+    paced at a post a second) never loses it halfway and another process never starts the
+    same work alongside it."""
+
+    def __init__(self, leases: LeaseManager, name: str, holder: str, ttl: float):
+        self._leases, self._name, self._holder, self._ttl = leases, name, holder, ttl
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{name}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._ttl / 3):
+            try:
+                renewed = self._leases.renew(self._name, self._holder, self._ttl)
+            except Exception:
+                log.warning("could not renew lease %s; retrying", self._name, exc_info=True)
+                continue
+            if not renewed:
+                log.error("lost lease %s mid-cycle; another process may take over", self._name)
+                return
 
 
 def _now() -> datetime:
