@@ -59,6 +59,16 @@ class LogRecorder(logging.Handler):
                 if record.levelno >= logging.ERROR or record.exc_info
             ]
 
+    def tracebacks(self) -> list[str]:
+        """Records carrying a traceback: what even an outage must never cause (an outage
+        may be logged as an ERROR for the operator, but as a sentence, not a crash)."""
+        with self._mutex:
+            return [
+                line
+                for record, line in zip(self.records, self.lines, strict=True)
+                if record.exc_info or "Traceback" in line
+            ]
+
     def clear(self) -> None:
         with self._mutex:
             self.records.clear()
