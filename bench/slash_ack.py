@@ -1,0 +1,306 @@
+"""Slash-command acknowledgement latency: signed request to HTTP 200, on loopback.
+
+    .venv/bin/python bench/slash_ack.py [--quick] [--requests N] [--warmup N]
+
+Times N sequential `/sms` requests (default 1,000, after a warm-up) over one keep-alive
+connection against, in the same run:
+
+1. a stdlib ThreadingHTTPServer that only verifies the Slack signature (the floor);
+2. a bare Bolt app that only acks, served as the bridge serves (waitress via
+   bot.httpserver.HttpServer, Bolt's WSGI adapter), in Bolt's default mode and with
+   process_before_response=True (the mode the bridge uses);
+3. the bridge itself, from bootstrap(), against the fake Slack server and the Web21C sandbox
+   started here: the real parse, the real hand-off of the SOAP work after the ack. The texts
+   the sandbox received are counted at the end, so the work behind the ack is seen to happen.
+
+Goal (issue 5): the bridge's p99 under 2 ms and within 3x of the stdlib server's p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import math
+import multiprocessing
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from adapters.web21c.sandbox import SandboxOptions, start_sandbox  # noqa: E402
+from bot.bootstrap import bootstrap  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from bot.httpserver import HttpServer  # noqa: E402
+from tests.slackapi import GENERAL_CHANNEL_ID, SlackApiServer  # noqa: E402
+from tests.slackapi.signing import signed_headers, slash_command_body  # noqa: E402
+
+SECRET = "bench-signing-secret"
+BOT_TOKEN = "xoxb-bench-token"
+PATH = "/slack/events"
+COMMAND, TEXT = "/sms", "07700 900123 hello"
+STALE_AFTER_SECONDS = 300
+STARTUP_SECONDS, DRAIN_SECONDS = 60, 600
+GOAL_P99_MS, GOAL_RATIO = 2.0, 3.0
+
+
+@dataclass(frozen=True)
+class Figures:
+    name: str
+    p50: float
+    p99: float
+    mean: float
+
+    @classmethod
+    def of(cls, name: str, samples_ms: list[float]) -> Figures:
+        ordered = sorted(samples_ms)
+
+        def rank(p: float) -> float:  # nearest rank: the value p of the samples are below
+            return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+        return cls(name, rank(0.50), rank(0.99), statistics.fmean(ordered))
+
+
+def time_requests(port: int, bodies: list[bytes], warmup: int) -> list[float]:
+    """Milliseconds from sending each signed request to having read its 200, one at a time
+    over one reused connection (as Slack's edge keeps connections open). Signing happens
+    before the clock starts: it is the sender's cost, not the server's."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.connect()
+    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    samples = []
+    try:
+        for i, body in enumerate(bodies):
+            headers = signed_headers(SECRET, body)
+            start = time.perf_counter()
+            conn.request("POST", PATH, body, headers)
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - start
+            if response.status != 200:
+                raise SystemExit(f"request {i} answered {response.status}")
+            if i >= warmup:
+                samples.append(elapsed * 1000)
+    finally:
+        conn.close()
+    return samples
+
+
+# 1. The floor: only what any Slack endpoint must do.
+
+
+def verified(secret: bytes, timestamp: str, body: bytes, given: str) -> bool:
+    """Slack's scheme: v0= HMAC-SHA256 of v0:{ts}:{body}, compared in constant time, and
+    only within five minutes of now (so a captured request cannot be replayed later)."""
+    try:
+        if abs(time.time() - int(timestamp)) > STALE_AFTER_SECONDS:
+            return False
+    except ValueError:
+        return False
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, given)
+
+
+class VerifyOnly(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like waitress
+    disable_nagle_algorithm = True  # waitress sets TCP_NODELAY too
+    secret = SECRET.encode()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        ok = verified(
+            self.secret,
+            self.headers.get("X-Slack-Request-Timestamp", ""),
+            body,
+            self.headers.get("X-Slack-Signature", ""),
+        )
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def stdlib_server() -> Iterator[tuple[int, Callable[[], object]]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), VerifyOnly)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], lambda: None
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# 2. A bare Bolt app that only acks, served the bridge's way.
+
+
+@contextmanager
+def bare_bolt(
+    slack_api_url: str, process_before_response: bool
+) -> Iterator[tuple[int, Callable[[], object]]]:
+    from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    app = App(
+        client=WebClient(token=BOT_TOKEN, base_url=slack_api_url),  # Bolt asks auth.test once
+        signing_secret=SECRET,
+        process_before_response=process_before_response,
+        token_verification_enabled=False,
+    )
+    app.command(COMMAND)(lambda ack: ack())
+    with HttpServer(SlackRequestHandler(app), "127.0.0.1", 0, name="bare-bolt") as server:
+        yield server.port, lambda: None
+
+
+# 3. The bridge, wired as `web21c-bridge run` wires it, and what it talks to.
+
+
+@contextmanager
+def stand_ins(channels: list[str]) -> Iterator[tuple[tuple[str, str], Callable[[], object]]]:
+    """The fake Slack and the Web21C sandbox, in a process of their own as the real ones
+    would be; reports how many texts the sandbox received."""
+    with (
+        SlackApiServer(bot_token=BOT_TOKEN) as slack,
+        start_sandbox(options=SandboxOptions()) as sandbox,
+    ):
+        slack.state.add_user("alice", user_id="UALICE", real_name="Alice", phone="07700 900001")
+        for channel in channels:
+            if channel != GENERAL_CHANNEL_ID:
+                slack.state.add_channel(channel.lower(), channel_id=channel)
+        yield (slack.api_url, sandbox.url), lambda: len(sandbox.sandbox.messages())
+
+
+@contextmanager
+def the_bridge(slack_api_url: str, web21c_url: str) -> Iterator[tuple[int, Callable[[], object]]]:
+    """bootstrap() + start_http(), as `run` does; on the way out, stop() waits for the work
+    handed off behind every ack to finish."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": slack_api_url,
+                "WEB21C_ENDPOINT": web21c_url,
+                "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bridge.db'}",
+                "PORT": "0",
+            },
+            dotenv_path=None,
+        )
+        bridge = bootstrap(settings)
+        server = bridge.start_http()
+        try:
+            yield server.port, lambda: None
+        finally:
+            bridge.stop()
+
+
+SERVERS = {
+    "stdlib": stdlib_server,
+    "bolt": bare_bolt,
+    "stand-ins": stand_ins,
+    "bridge": the_bridge,
+}
+
+
+def _child(kind: str, args: tuple, conn: Connection) -> None:
+    """Run one server in this process: send what it serves on, wait for 'stop', stop it
+    (letting it finish its work), then send its report."""
+    with SERVERS[kind](*args) as (address, report):
+        conn.send(address)
+        conn.recv()
+    conn.send(report())
+
+
+@contextmanager
+def in_process(kind: str, *args: object) -> Iterator[tuple[object, Connection]]:
+    """A server in a process of its own: the client measuring it must not queue for the
+    same GIL as the server, nor the server for the stand-ins' (real Slack and Web21C are
+    elsewhere). Yields (address, connection); the child's report follows 'stop'."""
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_child, args=(kind, args, theirs), daemon=True
+    )
+    process.start()
+    theirs.close()  # so that a child that dies is seen as EOF, not waited for forever
+    try:
+        yield receive(ours, STARTUP_SECONDS), ours
+    finally:
+        process.join(timeout=600)
+        if process.is_alive():
+            process.kill()
+
+
+def receive(conn: Connection, timeout: float) -> object:
+    if not conn.poll(timeout):
+        raise SystemExit(f"no answer from a server process within {timeout:.0f} s")
+    return conn.recv()
+
+
+def stop(conn: Connection) -> object:
+    conn.send("stop")
+    return receive(conn, DRAIN_SECONDS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100 requests, 20 warm-up")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=100)
+    args = parser.parse_args(argv)
+    count, warmup = (100, 20) if args.quick else (args.requests, args.warmup)
+
+    # One channel per request: Slack allows about one post a second per channel and the
+    # bridge paces itself to that, so in a single channel the work behind the acks would
+    # be mostly waiting. Spread out, it runs flat out, as busy as the bridge can get.
+    channels = [f"C{i:07d}" for i in range(warmup + count)]
+    bodies = [
+        slash_command_body(COMMAND, TEXT, "UALICE", channel, "http://127.0.0.1:9/unused")
+        for channel in channels
+    ]
+    results = []
+    with in_process("stand-ins", channels) as ((slack_api_url, web21c_url), stand_in):
+        for name, kind, server_args in [
+            ("stdlib, verify only", "stdlib", ()),
+            ("bare Bolt, default mode", "bolt", (slack_api_url, False)),
+            ("bare Bolt, process_before_response", "bolt", (slack_api_url, True)),
+            ("bridge (process_before_response)", "bridge", (slack_api_url, web21c_url)),
+        ]:
+            with in_process(kind, *server_args) as (port, server):
+                samples = time_requests(port, bodies, warmup)
+                stop(server)  # the bridge finishes the work behind its acks first
+            results.append(Figures.of(name, samples))
+        texts = stop(stand_in)
+
+    print(f"{count} sequential signed `{COMMAND} {TEXT}` requests, keep-alive, loopback")
+    print(f"{'':36} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+    for f in results:
+        print(f"{f.name:36} {f.p50:8.3f} {f.p99:8.3f} {f.mean:8.3f}")
+    floor, bridge = results[0], results[-1]
+    ratio = bridge.p99 / floor.p99
+    met = bridge.p99 < GOAL_P99_MS and ratio <= GOAL_RATIO
+    print(f"bridge p99 / stdlib p99: {ratio:.2f}x")
+    print(f"goal (p99 < {GOAL_P99_MS} ms, <= {GOAL_RATIO}x stdlib): {'met' if met else 'MISSED'}")
+    print(f"texts the sandbox received from the bridge: {texts} of {len(bodies)}")
+    return 0 if texts == len(bodies) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
