@@ -149,8 +149,9 @@ def test_wait_for_wakes_on_change_and_times_out_clearly(client, slack):
 
 def test_tokens_refill_and_a_workspace_limit_applies_across_channels(client, slack):
     ops = slack.state.add_channel("ops")
-    slack.faults.limit_rate("chat.postMessage", per_second=20.0, burst=1)
-    slack.faults.limit_rate("chat.postMessage", per_second=20.0, burst=2, per_channel=False)
+    # Slow refills (one a second), so a loaded machine cannot refill a bucket between calls.
+    slack.faults.limit_rate("chat.postMessage", per_second=1.0, burst=1)
+    slack.faults.limit_rate("chat.postMessage", per_second=1.0, burst=2, per_channel=False)
 
     client.chat_postMessage(channel=GENERAL, text="1")
     with pytest.raises(SlackApiError):
@@ -158,7 +159,7 @@ def test_tokens_refill_and_a_workspace_limit_applies_across_channels(client, sla
     client.chat_postMessage(channel=ops, text="2")
     with pytest.raises(SlackApiError) as workspace_wide:
         client.chat_postMessage(channel=slack.state.add_channel("sales"), text="over")
-    time.sleep(0.12)
+    time.sleep(1.1)
     client.chat_postMessage(channel=GENERAL, text="3")
 
     assert workspace_wide.value.response.status_code == 429
