@@ -113,10 +113,10 @@ def test_an_outage_fails_every_call_until_ended_or_timed_out(client, slack):
     slack.faults.end_outage()
     client.auth_test()
 
-    slack.faults.start_outage(status=503, seconds=0.2)
+    slack.faults.start_outage(status=503, seconds=2.0)  # long enough for a loaded machine
     with pytest.raises(SlackApiError) as windowed:
         client.auth_test()
-    time.sleep(0.25)
+    time.sleep(2.1)
     client.auth_test()
 
     assert during.value.response.status_code == 500
