@@ -19,6 +19,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
@@ -41,6 +42,7 @@ METADATA_TYPE = "web21c_inbound"
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
 BATCH = 500
+CYCLE_WAIT_SECONDS = 1.0  # how long a cycle waits for its channels before fetching on
 
 
 class Inbound:
@@ -71,6 +73,8 @@ class Inbound:
         )
         self._reported: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+        self._running: dict[str, futures.Future] = {}  # channel -> its worker's batch
+        self._closing = threading.Event()
         self._metrics = metrics
 
     def poll(self, keyword: str) -> None:
@@ -86,8 +90,11 @@ class Inbound:
         self.post_pending()
         self.clear_posted(keyword)
 
-    def post_pending(self) -> None:
-        """Post every recorded, unposted text: channels in parallel, each channel in order."""
+    def post_pending(self, wait: float = CYCLE_WAIT_SECONDS) -> None:
+        """Post every recorded, unposted text: channels in parallel, each channel in order.
+        Waits up to `wait` seconds; a channel still busy then (paced, rate limited, Slack
+        slow) carries on in the background and is left alone until it is done, so one slow
+        channel never holds up fetching and posting for the others."""
         with self._db.transaction() as tx:
             pending = tx.messages.unposted_inbound(limit=BATCH)
         by_channel: dict[str, list] = defaultdict(list)
@@ -98,11 +105,15 @@ class Inbound:
             by_channel[channel].append(message)
         depth = {channel: len(items) for channel, items in by_channel.items()}
         self._metrics.replace("bridge_queue_depth", depth, label="channel")
-        futures = [
-            self._pool.submit(self._post_channel, ch, items) for ch, items in by_channel.items()
-        ]
-        for future in futures:
-            future.result()
+        with self._lock:
+            for channel, items in by_channel.items():
+                running = self._running.get(channel)
+                if running is None or running.done():
+                    self._running[channel] = self._pool.submit(self._post_channel, channel, items)
+            started = list(self._running.values())
+        done, _ = futures.wait(started, timeout=wait)
+        for future in done:
+            future.result()  # a failure other than Slack's reaches the job's log
 
     def clear_posted(self, keyword: str) -> None:
         with self._db.transaction() as tx:
@@ -115,6 +126,7 @@ class Inbound:
         self._metrics.inc("bridge_texts_cleared_total", cleared)
 
     def close(self) -> None:
+        self._closing.set()  # channel workers stop after the post in hand
         self._pool.shutdown(wait=True)
 
     # --- posting ---------------------------------------------------------------------------
@@ -130,6 +142,8 @@ class Inbound:
 
     def _post_channel(self, channel: str, messages: list) -> None:
         for message in messages:
+            if self._closing.is_set():
+                return
             try:
                 posted = self._post(channel, message)
             except ChatError as error:
@@ -139,6 +153,7 @@ class Inbound:
             if not posted:
                 return  # an earlier attempt may still land: wait for it, in order
             self._metrics.inc("bridge_texts_posted_total")
+            self._recovered(channel)
 
     def _post(self, channel: str, message) -> bool:
         """Post one text (or recognise it as posted); False if an earlier attempt to post
@@ -226,3 +241,11 @@ class Inbound:
                 channel,
                 error.reason,
             )
+
+    def _recovered(self, channel: str) -> None:
+        """A post went through: a later failure on this channel is reported afresh."""
+        with self._lock:
+            if not any(key[0] == channel for key in self._reported):
+                return
+            self._reported = {key for key in self._reported if key[0] != channel}
+        log.info("posting texts to channel %s works again", channel)
