@@ -166,10 +166,12 @@ class Inbound:
             ts = self._post_claimed(channel, thread_ts, party, message)
             if ts is None:
                 return False
-        with self._db.transaction() as tx:
+        with self._db.transaction() as tx:  # a STOP holds from the moment its text is posted
             tx.messages.mark_posted(message.id, conversation_id, channel, ts)
             tx.conversations.touch(conversation_id, self._clock.now())
-        self._opt_words(channel, thread_ts, number, message)
+            note = self._opt_words(tx, number, message)
+        if note:
+            self._chat.post(channel, note, thread_ts=thread_ts)
         return True
 
     def _post_claimed(self, channel: str, thread_ts: str, party: Party, message) -> str | None:
@@ -206,29 +208,25 @@ class Inbound:
             )
         return ts
 
-    def _opt_words(self, channel: str, thread_ts: str, number: str, message) -> None:
+    def _opt_words(self, tx, number: str, message) -> str | None:
+        """Record a STOP or START in the caller's transaction; the note to show, if any."""
         words = message.text.split()
         if words and message.keyword and words[0].lower() == message.keyword.lower():
             words = words[1:]
         if len(words) != 1:
-            return
+            return None
         word = words[0].upper().strip(".!")
-        with self._db.transaction() as tx:
-            if word in STOP_WORDS:
-                if tx.opt_outs.is_opted_out(number):
-                    return
-                tx.opt_outs.opt_out(number, word, self._clock.now())
-                note = (
-                    f":no_bell: {number} texted {word}: the bridge will send them nothing more "
-                    "until they text START."
-                )
-            elif word in START_WORDS:
-                if not tx.opt_outs.opt_in(number):
-                    return
-                note = f":bell: {number} texted {word}: texts to them are allowed again."
-            else:
-                return
-        self._chat.post(channel, note, thread_ts=thread_ts)
+        if word in STOP_WORDS:
+            if tx.opt_outs.is_opted_out(number):
+                return None
+            tx.opt_outs.opt_out(number, word, self._clock.now())
+            return (
+                f":no_bell: {number} texted {word}: the bridge will send them nothing more "
+                "until they text START."
+            )
+        if word in START_WORDS and tx.opt_outs.opt_in(number):
+            return f":bell: {number} texted {word}: texts to them are allowed again."
+        return None
 
     def _report(self, channel: str, error: ChatError) -> None:
         key = (channel, error.reason)
