@@ -203,7 +203,8 @@ class Inbound:
         ts = self._find_posted(channel, thread_ts, message.web21c_message_id)
         if ts:
             log.info(
-                "text %s was posted before a restart; not posting it again",
+                "text %s was posted by an earlier attempt (before a restart, or after a "
+                "timeout); not posting it again",
                 message.web21c_message_id,
             )
         return ts

@@ -22,7 +22,7 @@ from tests.e2e.sandbox_admin import SandboxAdmin
 from tests.slackapi import SlackApiServer
 
 TEXT = re.compile(r"kill-test text (\d+)$")
-RECOGNISED = "was posted before a restart; not posting it again"
+RECOGNISED = "was posted by an earlier attempt"
 
 
 @dataclass
