@@ -13,7 +13,7 @@ Measured:
 1. One refresh cycle (tracking.refresh_all()) with every call live and nothing changed, the
    median of three, beside the baseline: the same getCallInformation calls made one after
    another with the bare Web21CClient (no database, no cards, no threads).
-2. Over a run where the clock moves 5 s at a time for 120 s, refreshing after each step:
+2. Over a run where the clock moves 10 s at a time for 120 s, refreshing after each step:
    chat.update calls (counted by the fake Slack) against the visible changes, taken from the
    sandbox's own view of every call before and after each step (status, cause, start time,
    and the duration once ended: what a card shows). Goal: equal. Updates that left a card
@@ -78,7 +78,7 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=None)
     args = parser.parse_args()
     count = args.calls or (50 if args.quick else 500)
-    step = 15 if args.quick else 5
+    step = 15 if args.quick else 10
     channels = [f"CCALL{c:02d}" for c in range(CHANNELS)]
 
     with StandIns(sandbox_speed=0.001) as stand_ins, tempfile.TemporaryDirectory() as tmp:
