@@ -203,7 +203,8 @@ def main() -> int:
         f"  same, pacing lifted, idle                    "
         f"{idle_unpaced[0]:6.1f} / {idle_unpaced[1]:6.1f}"
     )
-    print(f"  same, after {texts} texts ({drained:.0f} s)      {loaded[0]:6.1f} / {loaded[1]:6.1f}")
+    after = f"same, after {texts} texts ({drained:.0f} s)"
+    print(f"  {after:44} {loaded[0]:6.1f} / {loaded[1]:6.1f}")
     if left:
         print(f"{left} texts still waiting at the sandbox after 300 s")
     return 1 if left else 0
