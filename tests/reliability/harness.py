@@ -128,7 +128,7 @@ class WiredBridge:
         with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
             return json.loads(response.read())
 
-    def drain_tasks(self, timeout: float = 60.0) -> None:
+    def drain_tasks(self, timeout: float = 900.0) -> None:
         """Wait until every background task submitted so far has finished: one barrier task
         per worker can only all be running once the queue ahead of them is done."""
         pool = self.bridge.tasks._pool
