@@ -79,6 +79,13 @@ class Inbound:
 
     def poll(self, keyword: str) -> None:
         """One cycle for a keyword: fetch, record, post what is unposted, clear what is posted."""
+        self.fetch(keyword)
+        self.post_pending()
+        self.clear_posted(keyword)
+
+    def fetch(self, keyword: str) -> None:
+        """Record what Web21C holds for a keyword (a cycle over many keywords can fetch each,
+        post_pending() once, then clear_posted() each, instead of poll() per keyword)."""
         messages = self._telephony.get_received_messages(keyword)
         with self._db.transaction() as tx:
             for m in messages:
@@ -87,8 +94,6 @@ class Inbound:
                 )
                 if created:
                     self._metrics.inc("bridge_texts_in_total")
-        self.post_pending()
-        self.clear_posted(keyword)
 
     def post_pending(self, wait: float = CYCLE_WAIT_SECONDS) -> None:
         """Post every recorded, unposted text: channels in parallel, each channel in order.
