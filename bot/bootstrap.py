@@ -64,12 +64,15 @@ class Services:
             return tx.events.first_time(event_id, HANDLED_EVENT_TTL_SECONDS)
 
     def poll_inbound(self) -> None:
+        """One inbound cycle: fetch every routed keyword, post all channels at once (each
+        channel in order, paced on its own), then clear what was posted."""
         with self.db.transaction() as tx:
             keywords = [route.keyword for route in tx.routes.all()]
         for keyword in keywords:
-            self.inbound.poll(keyword)
-        if not keywords:
-            self.inbound.post_pending()
+            self.inbound.fetch(keyword)
+        self.inbound.post_pending()
+        for keyword in keywords:
+            self.inbound.clear_posted(keyword)
 
     def housekeeping(self) -> None:
         with self.db.transaction() as tx:
