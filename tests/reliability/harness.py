@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,7 +123,8 @@ class WiredBridge:
     def callback(self, token: str, body: bytes) -> tuple[int, str]:
         """POST a Web21C status callback as the sandbox would."""
         headers = {"Content-Type": "application/json"}
-        return post_to_bridge(self.url + "/web21c/events/" + token, body, headers)
+        path = "/web21c/events/" + urllib.parse.quote(token, safe="")
+        return post_to_bridge(self.url + path, body, headers)
 
     def health(self) -> dict:
         with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
