@@ -60,6 +60,14 @@ class LogRecorder(logging.Handler):
                 if record.levelno >= logging.ERROR or record.exc_info
             ]
 
+    def summary(self) -> str:
+        """The distinct problem lines (first line of each) with counts, for a failure message."""
+        counts: dict[str, int] = {}
+        for line in self.problems():
+            first = line.splitlines()[0][:160]
+            counts[first] = counts.get(first, 0) + 1
+        return "\n".join(f"{n} x {line}" for line, n in sorted(counts.items()))
+
     def tracebacks(self) -> list[str]:
         """Records carrying a traceback: what even an outage must never cause (an outage
         may be logged as an ERROR for the operator, but as a sentence, not a crash)."""

@@ -73,7 +73,7 @@ def _send_commands(wired, logs, count: int, seed: int) -> dict[str, int]:
     ]
     replies = sum(len(wired.slack.state.replies(GENERAL, m.ts)) for m in bridge_posts)
     assert len(bridge_posts) + replies >= len(silent)
-    assert logs.problems() == []
+    assert logs.problems() == [], logs.summary()
     return {"sent": count, "parsed": len(sent), "answered in the channel": len(silent)}
 
 
@@ -119,7 +119,7 @@ def _send_replies(wired, logs, count: int, seed: int) -> dict[str, int]:
         reacted.setdefault(call.params.get("timestamp"), set()).add(call.params.get("name"))
     unanswered = [text for text, ts in typed if text.strip() and ts not in reacted]
     assert unanswered == []
-    assert logs.problems() == []
+    assert logs.problems() == [], logs.summary()
     refused = sum(1 for _, ts in typed if "no_entry_sign" in reacted.get(ts, ()))
     return {"replies": count, "refused": refused, "texted": len(wired.sandbox.sandbox.messages())}
 

@@ -132,7 +132,7 @@ def _throw(wired, logs, count: int, seed: int) -> dict[str, int]:
         assert 0 < len(text) < 200 and "Traceback" not in text, (kind, text)
         tally[kind] = tally.get(kind, 0) + 1
     assert _snapshot(wired) == before
-    assert logs.problems() == []
+    assert logs.problems() == [], logs.summary()
     status, text = wired.callback(token, _payload(message_id))  # the genuine one still works
     assert (status, text) == (200, "ok")
     with wired.bridge.services.db.transaction() as tx:

@@ -89,7 +89,7 @@ def test_forged_and_replayed_requests_are_refused(reliability_bridge, logs):
     assert wired.sandbox.sandbox.messages() == [] and wired.sandbox.sandbox.calls() == []
     assert wired.slack.state.response_posts(url) == []
     assert wired.slack.state.calls("chat.postMessage") == []
-    assert logs.problems() == []
+    assert logs.problems() == [], logs.summary()
     assert refused == 36
 
 
@@ -184,7 +184,7 @@ def test_toll_fraud_guards_hold_through_the_stack(two_country_bridge, logs):
     }
     assert reacted == {"no_entry_sign"}  # the reply abroad was refused, visibly
     assert _dialled(wired.sandbox.sandbox) & FORBIDDEN_E164 == set()
-    assert logs.problems() == []
+    assert logs.problems() == [], logs.summary()
 
 
 def test_without_a_signing_secret_the_http_endpoint_obeys_nobody(tmp_path, slack, sandbox, logs):
@@ -200,4 +200,4 @@ def test_without_a_signing_secret_the_http_endpoint_obeys_nobody(tmp_path, slack
         assert status == 404
         time.sleep(0.5)
         assert sandbox.sandbox.messages() == []
-        assert logs.problems() == []
+        assert logs.problems() == [], logs.summary()
