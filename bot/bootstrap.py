@@ -36,6 +36,7 @@ from storage import Database, LeaseManager
 log = logging.getLogger(__name__)
 
 HANDLED_EVENT_TTL_SECONDS = 24 * 3600
+SLACK_TIMEOUT = 10  # seconds; inbound.POST_IN_FLIGHT must stay longer than this
 
 
 @dataclass
@@ -234,7 +235,9 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
     from bot.slack.chat import SlackChat
     from bot.slack.http import slack_events_handler
 
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    client = WebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT
+    )
     chat = SlackChat(client)
     services = wire_services(settings, db, telephony, chat, find_posted=chat.find_posted)
     front = SlackFrontEnd(

@@ -15,6 +15,7 @@ import itertools
 import sys
 import threading
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -87,6 +88,9 @@ class ConsoleChat:
                 number = self.shown.threads.get(thread_ts, 0)
                 self._print(f"  [thread {number}] {text}")
             return ts
+
+    def turn(self, channel: str) -> AbstractContextManager[None]:
+        return nullcontext()  # a terminal needs no pacing
 
     def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None:
         with self._lock:

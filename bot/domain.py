@@ -124,11 +124,20 @@ class ChatError(Exception):
     """A chat front end could not do what was asked; `retry_after` is set when rate limited.
 
     `permanent` errors (channel archived, bot not in the channel) will not mend by retrying
-    soon; the rest (outages, rate limits) will.
+    soon; the rest (outages, rate limits) will. `unanswered` means no answer came back (a
+    timeout, a dropped connection): the request may still have been carried out.
     """
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        unanswered: bool = False,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
+        self.unanswered = unanswered

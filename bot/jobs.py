@@ -26,7 +26,7 @@ from storage import LeaseManager
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 60.0
-MIN_LEASE_SECONDS = 2.0
+MIN_LEASE_SECONDS = 10.0  # renewals stuck behind a busy database writer must still land in time
 
 
 class _QuietOverlap(logging.Filter):
@@ -63,8 +63,10 @@ class Jobs:
         metrics: Metrics,
         holder: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        min_lease_seconds: float = MIN_LEASE_SECONDS,
     ):
         self._leases = leases
+        self._min_lease = min_lease_seconds
         self._metrics = metrics
         self.holder = holder or process_identity()
         self._monotonic = monotonic
@@ -86,8 +88,13 @@ class Jobs:
         if now < job.skip_until:
             return False
         lease = f"job:{name}"
-        ttl = lease_seconds(job.interval)
-        if not self._leases.acquire(lease, self.holder, ttl):
+        ttl = lease_seconds(job.interval, self._min_lease)
+        try:
+            held = self._leases.acquire(lease, self.holder, ttl)
+        except Exception as error:  # the database is down or restarting: wait, don't crash
+            self._backoff(job, f"database unreachable: {type(error).__name__}", kind="database")
+            return False
+        if not held:
             return False
         started = time.perf_counter()
         try:
@@ -108,23 +115,24 @@ class Jobs:
         finally:
             self._metrics.observe("bridge_poll_seconds", time.perf_counter() - started, job=name)
         if job.failures:
-            log.info("job %s: Web21C reachable again", name)
+            log.info("job %s: %s is over", name, job.last_problem)
         job.failures, job.skip_until, job.last_problem = 0, 0.0, None
         self._metrics.set("bridge_web21c_up", 0.0 if self.problem() else 1.0)
         return True
 
-    def _backoff(self, job: Job, problem: str) -> None:
+    def _backoff(self, job: Job, problem: str, kind: str = "web21c") -> None:
         job.failures += 1
         delay = min(job.interval * 2 ** (job.failures - 1), MAX_BACKOFF_SECONDS)
         job.skip_until = self._monotonic() + delay
         job.last_problem = problem
-        self._metrics.inc("bridge_web21c_errors_total", job=job.name, kind="ServiceUnavailable")
-        self._metrics.set("bridge_web21c_up", 0.0)
+        if kind == "web21c":
+            self._metrics.inc("bridge_web21c_errors_total", job=job.name, kind="ServiceUnavailable")
+            self._metrics.set("bridge_web21c_up", 0.0)
         if job.failures == 1:
             log.warning("job %s: %s; backing off", job.name, problem)
 
     def problem(self) -> str | None:
-        """A health-check reason while any job is backing off from a Web21C outage."""
+        """A health-check reason while any job is backing off (Web21C or the database down)."""
         failing = [j for j in self._jobs.values() if j.failures]
         if not failing:
             return None
@@ -159,15 +167,15 @@ class Jobs:
             self._leases.release(f"job:{name}", self.holder)
 
 
-def lease_seconds(interval: float) -> float:
-    """A job's lease: three intervals, at least MIN_LEASE_SECONDS. A cycle that runs longer
-    keeps it by renewing (see _Heartbeat), so it can be short: it is how long another process
-    waits to take over from one that died."""
-    return max(3 * interval, MIN_LEASE_SECONDS)
+def lease_seconds(interval: float, minimum: float = MIN_LEASE_SECONDS) -> float:
+    """A job's lease: three intervals, at least `minimum`. A cycle that runs longer keeps it
+    by renewing (see _Heartbeat), so it can be short: it is how long another process waits to
+    take over from one that died."""
+    return max(3 * interval, minimum)
 
 
 class _Heartbeat:
-    """Renews a lease every third of its ttl while a cycle runs, so a long cycle (a backlog
+    """Renews a lease every quarter of its ttl while a cycle runs, so a long cycle (a backlog
     paced at a post a second) never loses it halfway and another process never starts the
     same work alongside it."""
 
@@ -185,7 +193,7 @@ class _Heartbeat:
         self._thread.join()
 
     def _beat(self) -> None:
-        while not self._stop.wait(self._ttl / 3):
+        while not self._stop.wait(self._ttl / 4):
             try:
                 renewed = self._leases.renew(self._name, self._holder, self._ttl)
             except Exception:

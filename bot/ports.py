@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -80,6 +81,11 @@ class ChatSurface(Protocol):
         card: Card | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> str: ...
+
+    def turn(self, channel: str) -> AbstractContextManager[None]:
+        """Hold the channel's next posting slot (pacing) for the posts made inside, so a caller
+        can note "posting now" right before the request leaves rather than before a wait."""
+        ...
 
     def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None: ...
 

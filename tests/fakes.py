@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -249,6 +250,9 @@ class FakeChat:
         ts = f"{1700000000 + next(self._ts)}.000100"
         self.messages[(channel, ts)] = Posted(channel, ts, text, thread_ts, card, metadata)
         return ts
+
+    def turn(self, channel: str) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None:
         posted = self.messages[(channel, ts)]

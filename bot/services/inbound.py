@@ -21,7 +21,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 
 from bot.domain import ChatError
@@ -36,8 +35,7 @@ log = logging.getLogger(__name__)
 
 CONVERSATION_WINDOW = timedelta(days=7)
 # How long a Slack post may still land after it was sent: slack_sdk's 30 s timeout, plus room.
-POST_IN_FLIGHT = timedelta(seconds=45)
-UNANSWERED = "Slack unreachable"  # bot.slack.chat's reason when no answer came back
+POST_IN_FLIGHT = timedelta(seconds=20)  # longer than the Slack client waits for an answer
 METADATA_TYPE = "web21c_inbound"
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
@@ -68,9 +66,7 @@ class Inbound:
         self._pool = ThreadPoolExecutor(max_workers=channel_workers, thread_name_prefix="inbound")
         self._find_posted = find_posted
         # A chat that paces posts lets us claim a text after its pacing wait, not before.
-        self._turn: Callable[[str], AbstractContextManager] = getattr(
-            chat, "turn", lambda channel: nullcontext()
-        )
+        self._turn = chat.turn
         self._reported: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
         self._running: dict[str, futures.Future] = {}  # channel -> its worker's batch
@@ -197,7 +193,7 @@ class Inbound:
                     },
                 )
             except ChatError as error:
-                if not error.reason.startswith(UNANSWERED):  # Slack answered: not in flight
+                if not error.unanswered:  # Slack answered: nothing is in flight
                     with self._db.transaction() as tx:
                         tx.messages.expire_post_claim(message.id, now - POST_IN_FLIGHT)
                 raise

@@ -19,7 +19,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.cards import Card
 from bot.domain import ChatError
-from bot.services.inbound import UNANSWERED
 from bot.slack.blocks import card_blocks
 from bot.slack.pacing import ChannelPacer
 
@@ -231,7 +230,9 @@ class SlackChat:
                 raise ChatError(reason, permanent=reason in PERMANENT_ERRORS) from None
             except (SlackClientError, OSError) as error:
                 # No answer: the call may still be carried out, so callers treat it as in flight.
-                raise ChatError(f"{UNANSWERED}: {type(error).__name__}") from None
+                raise ChatError(
+                    f"Slack unreachable: {type(error).__name__}", unanswered=True
+                ) from None
         raise AssertionError("unreachable")
 
     def _use_turn(self, channel: str) -> bool:

@@ -12,10 +12,10 @@ from storage import LeaseManager
 
 def test_a_cycle_longer_than_its_lease_keeps_it_throughout(database):
     leases = LeaseManager(database)
-    ours = Jobs(leases, Metrics(), holder="ours")
-    other = Jobs(leases, Metrics(), holder="other")
+    ours = Jobs(leases, Metrics(), holder="ours", min_lease_seconds=2.0)  # short, to be quick
+    other = Jobs(leases, Metrics(), holder="other", min_lease_seconds=2.0)
     interval = 0.2
-    ttl = lease_seconds(interval)
+    ttl = lease_seconds(interval, 2.0)
     in_cycle, finish = threading.Event(), threading.Event()
     taken_by_other: list[bool] = []
 
