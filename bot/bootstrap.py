@@ -249,7 +249,8 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
         settings.default_region,
     )
     bolt_app = create_bolt_app(client, settings.slack_signing_secret, front)
-    web.route("POST", "/slack/events", slack_events_handler(bolt_app))
+    if settings.slack_signing_secret:  # only a signing secret makes HTTP requests checkable
+        web.route("POST", "/slack/events", slack_events_handler(bolt_app))
     jobs = schedule(services, settings)
     return Bridge(settings, web, services, tasks, jobs, bolt_app=bolt_app)
 

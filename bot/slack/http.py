@@ -6,9 +6,8 @@ nested thousands deep, would raise from an unauthenticated request; those get a 
 a one-line log, not a 500 with a traceback. A timestamp that is not a number would make Bolt's
 verifier raise (a 500); it is refused as unsigned (401) before Bolt sees it.
 
-Without a signing secret (Socket Mode) Bolt verifies nothing, so this endpoint would obey
-anyone who can reach the HTTP port (which serves /healthz and Web21C callbacks, often in
-public): it answers 404 instead, as Slack's payloads then arrive over the socket.
+Without a signing secret (Socket Mode) Bolt verifies nothing, so bootstrap does not mount
+this endpoint at all: it would obey anyone who can reach the HTTP port.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App, BoltRequest
-from slack_bolt.middleware.request_verification import RequestVerification
 
 from bot.web import Request, Response
 
@@ -24,11 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def slack_events_handler(app: App):
-    verifying = verifies_signatures(app)
-
     def handle(request: Request) -> Response:
-        if not verifying:
-            return Response.text(404, "no HTTP endpoint for Slack here: it uses Socket Mode")
         timestamp = request.headers.get("x-slack-request-timestamp")
         if timestamp is not None and not timestamp.strip().isdigit():
             return Response.text(401, "invalid request")
@@ -53,11 +47,3 @@ def slack_events_handler(app: App):
         return Response(result.status, body, content_type, headers)
 
     return handle
-
-
-def verifies_signatures(app: App) -> bool:
-    """True if the Bolt app checks X-Slack-Signature (it was given a signing secret). Bolt has
-    no public accessor, so its middleware list is read; if that ever moves, this says False
-    and the endpoint stays shut rather than open."""
-    middleware = getattr(app, "_middleware_list", ())
-    return any(isinstance(m, RequestVerification) for m in middleware)
