@@ -82,6 +82,7 @@ class Services:
     def close(self) -> None:
         self.inbound.close()
         self.tracking.close()
+        self.telephony.close()
 
 
 def wire_services(

@@ -62,6 +62,10 @@ class Telephony(Protocol):
 
     def end_conference(self, conference_id: str) -> str: ...
 
+    def close(self) -> None:
+        """Release pooled connections; the bridge calls it once, when it stops."""
+        ...
+
 
 class ChatSurface(Protocol):
     """A place that shows messages to people: a Slack workspace or the terminal.

@@ -149,6 +149,9 @@ class FakeTelephony:
         )
         return "ok"
 
+    def close(self) -> None:
+        self.closed = True
+
     # conferences
     def create_conference(self) -> str:
         self._maybe_fail()

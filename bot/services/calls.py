@@ -46,6 +46,12 @@ class Calls:
         ts = self.chat.post(channel, card.as_text(), card=card)
         with self.db.transaction() as tx:
             tx.calls.set_card(call_id, channel, ts)
+            call = tx.calls.get(call_id)
+        # A refresh may have stored a newer state while the card was being posted (it had no
+        # card to update then): show it now, or the card would wait for the next change.
+        now = self._card(call)
+        if now != card:
+            self.chat.update(channel, ts, now.as_text(), card=now)
         return None
 
     def hang_up(self, actor: str, call_id: str) -> str | None:

@@ -44,6 +44,7 @@ class Conferences:
         ts = self.chat.post(channel, card.as_text(), card=card)
         with self.db.transaction() as tx:
             tx.conferences.set_card(conference_id, channel, ts)
+        self._redraw(conference_id, card)  # a refresh may have stored news while we posted
         if failures:
             return "Some people could not be invited:\n" + "\n".join(failures)
         return None

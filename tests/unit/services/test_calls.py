@@ -89,3 +89,33 @@ def test_a_call_web21c_forgot_is_shown_as_ended_and_no_longer_polled(services, t
     with services.db.transaction() as tx:
         assert tx.calls.live() == []
     assert "Ended" in _card(chat).card.rows[0].text
+
+
+class RefreshingChat:
+    """A chat surface whose post lets a tracking refresh run first, as the scheduler can
+    while a new card is on its way to Slack."""
+
+    def __init__(self, chat, refresh):
+        self._chat, self._refresh = chat, refresh
+
+    def __getattr__(self, name):
+        return getattr(self._chat, name)
+
+    def post(self, channel, text, **kwargs):
+        self._refresh()
+        return self._chat.post(channel, text, **kwargs)
+
+
+def test_a_state_stored_while_the_card_was_posted_is_shown(services, telephony, chat):
+    start = datetime(2026, 11, 26, 12, 0, 5, tzinfo=UTC)
+
+    def connect_and_refresh():
+        (call_id,) = telephony.calls
+        telephony.calls[call_id] = CallInformation(
+            CallStatus.CONNECTED, start, 1, CallTerminationCause.NOT_TERMINATED
+        )
+        services.calls.refresh(call_id)  # no card yet: nothing to update
+
+    services.calls.chat = RefreshingChat(chat, connect_and_refresh)
+    services.calls.place("UALICE", CHANNEL, (NumberTarget("07700900123"),))
+    assert "Connected" in _card(chat).card.rows[0].text
