@@ -166,8 +166,9 @@ def test_toll_fraud_guards_hold_through_the_stack(two_country_bridge, logs):
     # A number abroad texts in; a reply in its thread must not text it back.
     wired.command("/sms", "route bridge #ops", user="UADMIN")
     text_the_service(wired.sandbox, "tel:+33612345678", "bonjour")
-    parent = wired.slack.state.wait_for(
-        lambda s: next(iter(s.messages("COPS")), None), what="the text from abroad"
+    parent = wired.slack.state.wait_for(  # the thread, once the text is in it (and so the
+        lambda s: next((m for m in s.messages("COPS") if s.replies("COPS", m.ts)), None),
+        what="the text from abroad",  # thread is recorded: a reply before that is not ours)
     )
     status, reply_ts = wired.thread_reply("COPS", parent.ts, "UBOB", "merci, au revoir")
     assert status == 200
