@@ -151,11 +151,27 @@ class Messaging:
         event_url = None
         if self.settings.public_url:
             event_url = f"{self.settings.public_url}/web21c/events/{token}"
+        # Recorded before it is sent, so a delivery callback that beats sendMessage's answer
+        # finds its message; the Web21C id is filled in once the answer comes.
+        with self.db.transaction() as tx:
+            message = tx.messages.record_outbound(
+                None,
+                conversation_id,
+                channel,
+                ts,
+                text,
+                actor,
+                [party.uri],
+                token,
+                bridge_post=bridge_post,
+            )
         try:
             message_id = self.telephony.send_message(
                 [party.uri], self.settings.sender, text, event_url
             )
         except TelephonyError as error:
+            with self.db.transaction() as tx:
+                tx.messages.set_recipient_status(message.id, party.uri, MessageStatus.FAILED)
             reason = explain(error)
             if bridge_post:
                 self.chat.update(
@@ -166,17 +182,7 @@ class Messaging:
                 self.chat.react(channel, ts, "x")
             raise Rejected(f"The text to {party.number} was not sent: {reason}") from None
         with self.db.transaction() as tx:
-            tx.messages.record_outbound(
-                message_id,
-                conversation_id,
-                channel,
-                ts,
-                text,
-                actor,
-                [party.uri],
-                token,
-                bridge_post=bridge_post,
-            )
+            tx.messages.set_web21c_id(message.id, message_id)
             tx.conversations.touch(conversation_id, self.clock.now())
             tx.audit.record(actor, "sms.send", party.number, message_id)
         self.metrics.inc("bridge_texts_out_total")

@@ -61,3 +61,34 @@ def test_bad_callbacks_change_nothing(services, telephony, chat):
     with services.db.transaction() as tx:
         (recipient,) = tx.messages.recipients(message.id)
     assert recipient.status is MessageStatus.INITIAL
+
+
+def test_a_callback_that_beats_sendmessages_answer_still_finds_its_message(
+    services, telephony, chat
+):
+    """Web21C may call back before its sendMessage answer reaches the bridge."""
+    original = telephony.send_message
+    results = []
+
+    def send_and_call_back(recipient_uris, sender, text, event_url=None):
+        message_id = original(recipient_uris, sender, text, event_url)
+        with services.db.transaction() as tx:  # the text as recorded before it was sent
+            pending = tx.messages.get(1)  # the only text so far
+        assert pending.web21c_message_id is None
+        body = {
+            "messageId": message_id,
+            "destinationUri": recipient_uris[0],
+            "messageStatus": "Delivered",
+        }
+        results.append(
+            services.deliveries.on_callback(pending.event_token, json.dumps(body).encode()).status
+        )
+        return message_id
+
+    telephony.send_message = send_and_call_back
+    services.messaging.send("UALICE", CHANNEL, NumberTarget("07700900123"), "quick")
+    assert results == [200]
+    with services.db.transaction() as tx:
+        message = tx.messages.by_web21c_id("out", telephony.sent[-1].message_id)
+        (recipient,) = tx.messages.recipients(message.id)
+    assert recipient.status is MessageStatus.DELIVERED
