@@ -87,10 +87,17 @@ def test_callbacks_update_the_slack_message(eventing_bridge):
     assert sent[0]["url"].startswith(bridge.url + "/web21c/events/")
     final = _wait_state(bridge, post, "delivered")
     assert final.edit_count >= 2  # at least sent and delivered were shown on the way
-    with urllib.request.urlopen(bridge.sandbox.url + "/sandbox/events", timeout=10) as answer:
-        outcomes = json.load(answer)["events"]  # the sandbox's record of its callbacks
-    arrived = [e["messageStatus"] for e in outcomes if e["delivered"]]
-    assert arrived == ["Sent", "Retrying", "Delivered"]  # each status change, once, in order
+
+    def arrived(_state) -> list[str] | None:
+        """The sandbox's record of its callbacks, once the last one's answer is back (the
+        bridge edits Slack before it answers, so the edit can show first)."""
+        with urllib.request.urlopen(bridge.sandbox.url + "/sandbox/events", timeout=10) as answer:
+            outcomes = json.load(answer)["events"]
+        statuses = [e["messageStatus"] for e in outcomes if e["delivered"]]
+        return statuses if "Delivered" in statuses else None
+
+    statuses = bridge.slack.state.wait_for(arrived, timeout=30, what="the Delivered callback")
+    assert statuses == ["Sent", "Retrying", "Delivered"]  # each status change, once, in order
 
 
 def test_a_callback_with_a_wrong_token_gets_404_and_changes_nothing(eventing_bridge):
