@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -94,8 +95,9 @@ class BridgeUnderTest:
         return self.responses(response_url)[0]
 
 
-@pytest.fixture
-def bridge(tmp_path, slack: SlackApiServer, sandbox: RunningSandbox) -> Iterator[BridgeUnderTest]:
+@contextmanager
+def running_bridge(tmp_path, slack: SlackApiServer, sandbox: RunningSandbox, **env: str):
+    """The bridge wired as `run` wires it, in a fresh workspace; `env` overrides settings."""
     slack.reset()
     state = slack.state
     state.add_user("alice", user_id="UALICE", real_name="Alice", phone="07700 900001")
@@ -103,27 +105,31 @@ def bridge(tmp_path, slack: SlackApiServer, sandbox: RunningSandbox) -> Iterator
     state.add_user("carol", user_id="UCAROL", real_name="Carol", phone=None)
     state.add_user("admin", user_id="UADMIN", real_name="Admin", phone="")
     state.add_channel("ops", channel_id="COPS")
-    settings = load_settings(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "WEB21C_ENDPOINT": sandbox.url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
-            "PORT": "0",
-            "ADMIN_USER_IDS": "UADMIN",
-            "POLL_INTERVAL_SECONDS": "0.2",
-            "WEB21C_READ_TIMEOUT": "5",
-        },
-        dotenv_path=None,
-    )
-    wired = bootstrap(settings)
+    values = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "WEB21C_ENDPOINT": sandbox.url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
+        "PORT": "0",
+        "ADMIN_USER_IDS": "UADMIN",
+        "POLL_INTERVAL_SECONDS": "0.2",
+        "WEB21C_READ_TIMEOUT": "5",
+        **env,
+    }
+    wired = bootstrap(load_settings(values, dotenv_path=None))
     server = wired.start_http()
     wired.start_worker()
     try:
         yield BridgeUnderTest(wired, server.url, slack, sandbox)
     finally:
         wired.stop()
+
+
+@pytest.fixture
+def bridge(tmp_path, slack: SlackApiServer, sandbox: RunningSandbox) -> Iterator[BridgeUnderTest]:
+    with running_bridge(tmp_path, slack, sandbox) as wired:
+        yield wired
 
 
 def json_body(text: str) -> dict:

@@ -12,9 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.bootstrap import bootstrap
-from bot.config import load_settings
-from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, BridgeUnderTest
+from tests.e2e.conftest import BridgeUnderTest, running_bridge
 
 
 def _free_port() -> int:
@@ -26,29 +24,10 @@ def _free_port() -> int:
 @pytest.fixture
 def eventing_bridge(tmp_path, slack, sandbox) -> Iterator[BridgeUnderTest]:
     """The bridge with PUBLIC_URL set to its own loopback address."""
-    slack.reset()
     port = _free_port()
-    settings = load_settings(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "WEB21C_ENDPOINT": sandbox.url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
-            "PORT": str(port),
-            "PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "POLL_INTERVAL_SECONDS": "0.2",
-            "WEB21C_READ_TIMEOUT": "5",
-        },
-        dotenv_path=None,
-    )
-    wired = bootstrap(settings)
-    server = wired.start_http()
-    wired.start_worker()
-    try:
-        yield BridgeUnderTest(wired, server.url, slack, sandbox)
-    finally:
-        wired.stop()
+    public = {"PORT": str(port), "PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    with running_bridge(tmp_path, slack, sandbox, **public) as wired:
+        yield wired
 
 
 def _bridge_post(bridge, number: str, text: str):
