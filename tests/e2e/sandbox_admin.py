@@ -4,6 +4,7 @@ texting the service, what waits uncleared, and Web21C outages."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from typing import Any
 
@@ -43,3 +44,24 @@ class SandboxAdmin:
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
+
+
+def inbound_texts(state, channel: str) -> list[str]:
+    """The inbound texts the bridge posted in a channel (its `*sender*: text` lines)."""
+    return [m.text for m in state.messages(channel, include_replies=True) if "*: " in m.text]
+
+
+def wait_for_inbound(bridge, channel: str, count: int, timeout: float = 30.0) -> list[str]:
+    return bridge.slack.state.wait_for(
+        lambda s: len(inbound_texts(s, channel)) >= count and inbound_texts(s, channel),
+        timeout=timeout,
+        what=f"{count} inbound text(s) in {channel}",
+    )
+
+
+def wait_cleared(admin: SandboxAdmin, timeout: float = 30.0) -> None:
+    """Until the sandbox holds no uncleared inbound text."""
+    deadline = time.monotonic() + timeout
+    while admin.waiting():
+        assert time.monotonic() < deadline, f"still uncleared: {admin.waiting()}"
+        time.sleep(0.05)

@@ -8,7 +8,7 @@ import time
 import urllib.request
 
 from tests.e2e.conftest import GENERAL
-from tests.e2e.sandbox_admin import SandboxAdmin
+from tests.e2e.sandbox_admin import SandboxAdmin, inbound_texts, wait_cleared, wait_for_inbound
 
 SENDER_A = "tel:+447700900101"
 SENDER_B = "tel:+447700900102"
@@ -29,25 +29,6 @@ def _threads(state, channel: str) -> dict[str, list[str]]:
     }
 
 
-def _posted_texts(state, channel: str) -> list[str]:
-    return [m.text for m in state.messages(channel, include_replies=True) if "*: " in m.text]
-
-
-def _wait_posted(bridge, channel: str, count: int, timeout: float = 20.0) -> list[str]:
-    return bridge.slack.state.wait_for(
-        lambda s: len(_posted_texts(s, channel)) >= count and _posted_texts(s, channel),
-        timeout=timeout,
-        what=f"{count} inbound text(s) in {channel}",
-    )
-
-
-def _wait_cleared(admin: SandboxAdmin, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while admin.waiting():
-        assert time.monotonic() < deadline, f"still uncleared: {admin.waiting()}"
-        time.sleep(0.05)
-
-
 def test_texts_arrive_in_the_keywords_channel_one_thread_per_sender(bridge):
     admin = SandboxAdmin(bridge.sandbox.url)
     _route(bridge, "pizza")
@@ -60,8 +41,8 @@ def test_texts_arrive_in_the_keywords_channel_one_thread_per_sender(bridge):
         (ALICE, "pizza four"),
     ]:
         admin.text_in(sender, text)
-    _wait_posted(bridge, "COPS", 4)
-    _wait_cleared(admin)
+    wait_for_inbound(bridge, "COPS", 4)
+    wait_cleared(admin)
     threads = _threads(bridge.slack.state, "COPS")
     assert len(threads) == 3
     by_number = {
@@ -94,8 +75,8 @@ def test_a_sender_texted_with_sms_answers_into_that_thread(bridge):
         what="the answer in the /sms thread",
     )
     assert replies[-1].text.endswith("pizza yes, ten minutes")
-    _wait_cleared(admin)
-    assert _posted_texts(bridge.slack.state, "COPS") == []
+    wait_cleared(admin)
+    assert inbound_texts(bridge.slack.state, "COPS") == []
 
 
 def test_stop_and_start_through_the_sandbox(bridge):
@@ -134,11 +115,11 @@ def test_an_unrouted_keyword_is_no_longer_fetched_and_stays_uncleared(bridge):
     assert "no longer fetched" in bridge.wait_for_response(url)
     kept = admin.text_in(SENDER_A, "pizza anyone there?")
     admin.text_in(SENDER_B, "pasta control")
-    _wait_posted(bridge, "COPS", 1)  # the loop ran: the routed keyword's text is through
+    wait_for_inbound(bridge, "COPS", 1)  # the loop ran: the routed keyword's text is through
     for _ in range(5):  # and a few more cycles
         bridge.bridge.jobs.run_once("inbound")
     assert admin.waiting_ids() == {kept}
-    assert [t for t in _posted_texts(bridge.slack.state, "COPS") if "pizza" in t] == []
+    assert [t for t in inbound_texts(bridge.slack.state, "COPS") if "pizza" in t] == []
 
 
 def test_an_archived_channel_keeps_the_text_logs_once_counts_and_posts_once_fixed(bridge, caplog):
@@ -153,13 +134,13 @@ def test_an_archived_channel_keeps_the_text_logs_once_counts_and_posts_once_fixe
     _wait_metric(bridge, failures, at_least=3)  # several failed cycles
     assert _metric(bridge, 'bridge_queue_depth{channel="CCLOSED"}') == 2
     assert admin.waiting_ids() == kept
-    assert _posted_texts(state, "CCLOSED") == []
+    assert inbound_texts(state, "CCLOSED") == []
     reports = [r for r in caplog.records if "cannot post texts to channel CCLOSED" in r.message]
     assert len(reports) == 1
     state.archive_channel("CCLOSED", archived=False)
-    _wait_posted(bridge, "CCLOSED", 2)
-    _wait_cleared(admin)
-    assert sorted(_posted_texts(state, "CCLOSED")) == [
+    wait_for_inbound(bridge, "CCLOSED", 2)
+    wait_cleared(admin)
+    assert sorted(inbound_texts(state, "CCLOSED")) == [
         "*+447700900101*: shop open today?",
         "*+447700900102*: shop hello",
     ]
@@ -176,8 +157,8 @@ def test_a_channel_without_the_bot_keeps_the_text_until_it_is_invited(bridge, ca
     assert admin.waiting_ids() == {kept}
     assert len([r for r in caplog.records if "CNOBOT" in r.message]) == 1
     state.set_bot_member("CNOBOT", True)
-    assert _wait_posted(bridge, "CNOBOT", 1) == ["*+447700900101*: deli sandwich?"]
-    _wait_cleared(admin)
+    assert wait_for_inbound(bridge, "CNOBOT", 1) == ["*+447700900101*: deli sandwich?"]
+    wait_cleared(admin)
 
 
 def _metric(bridge, series: str) -> float:

@@ -8,7 +8,7 @@ import json
 import time
 import urllib.request
 
-from tests.e2e.sandbox_admin import SandboxAdmin
+from tests.e2e.sandbox_admin import SandboxAdmin, inbound_texts, wait_cleared, wait_for_inbound
 
 BUSY, QUIET = "CBUSY", "CQUIET"
 
@@ -23,25 +23,6 @@ def _arrange(bridge) -> SandboxAdmin:
     return SandboxAdmin(bridge.sandbox.url)
 
 
-def _texts(state, channel: str) -> list[str]:
-    return [m.text for m in state.messages(channel, include_replies=True) if "*: " in m.text]
-
-
-def _wait_texts(bridge, channel: str, count: int, timeout: float = 30.0) -> list[str]:
-    return bridge.slack.state.wait_for(
-        lambda s: len(_texts(s, channel)) >= count and _texts(s, channel),
-        timeout=timeout,
-        what=f"{count} texts in {channel}",
-    )
-
-
-def _wait_cleared(admin: SandboxAdmin, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while admin.waiting():
-        assert time.monotonic() < deadline, f"still uncleared: {admin.waiting()}"
-        time.sleep(0.05)
-
-
 def _healthz(bridge) -> dict:
     with urllib.request.urlopen(bridge.url + "/healthz", timeout=10) as response:
         return json.load(response)
@@ -54,8 +35,12 @@ def test_a_429_holds_back_only_its_channel(bridge):
     for i in range(3):
         admin.text_in("tel:+447700900201", f"busy text {i}")
         admin.text_in("tel:+447700900202", f"quiet text {i}")
-    assert _wait_texts(bridge, BUSY, 3) == [f"*+447700900201*: busy text {i}" for i in range(3)]
-    assert _wait_texts(bridge, QUIET, 3) == [f"*+447700900202*: quiet text {i}" for i in range(3)]
+    assert wait_for_inbound(bridge, BUSY, 3) == [
+        f"*+447700900201*: busy text {i}" for i in range(3)
+    ]
+    assert wait_for_inbound(bridge, QUIET, 3) == [
+        f"*+447700900202*: quiet text {i}" for i in range(3)
+    ]
     busy = slack.state.calls("chat.postMessage", channel=BUSY)
     first_429 = next(c.at for c in busy if c.status == 429)
     first_ok = next(c.at for c in busy if c.ok)
@@ -66,7 +51,7 @@ def test_a_429_holds_back_only_its_channel(bridge):
     ]
     assert quiet_meanwhile, "the quiet channel waited for the busy channel's Retry-After"
     assert slack.state.rejected_count("chat.postMessage", channel=QUIET) == 0
-    _wait_cleared(admin)
+    wait_cleared(admin)
 
 
 def test_order_within_a_thread_is_kept_under_slacks_rate_limit(bridge):
@@ -74,9 +59,9 @@ def test_order_within_a_thread_is_kept_under_slacks_rate_limit(bridge):
     bridge.slack.faults.limit_rate("chat.postMessage", per_second=1.0, burst=2)
     for i in range(8):
         admin.text_in("tel:+447700900203", f"busy in order {i}")
-    texts = _wait_texts(bridge, BUSY, 8, timeout=60)
+    texts = wait_for_inbound(bridge, BUSY, 8, timeout=60)
     assert texts == [f"*+447700900203*: busy in order {i}" for i in range(8)]
-    _wait_cleared(admin)
+    wait_cleared(admin)
 
 
 def test_a_slack_outage_delays_texts_without_losing_or_clearing_them(bridge):
@@ -86,10 +71,10 @@ def test_a_slack_outage_delays_texts_without_losing_or_clearing_them(bridge):
     ids = {admin.text_in("tel:+447700900204", f"busy during outage {i}") for i in range(4)}
     slack.state.wait_for(lambda s: s.failed_count() >= 6, what="several failed calls")
     assert admin.waiting_ids() == ids  # nothing cleared while nothing is posted
-    assert _texts(slack.state, BUSY) == []
+    assert inbound_texts(slack.state, BUSY) == []
     slack.faults.end_outage()
-    texts = _wait_texts(bridge, BUSY, 4)
-    _wait_cleared(admin)
+    texts = wait_for_inbound(bridge, BUSY, 4)
+    wait_cleared(admin)
     assert texts == [f"*+447700900204*: busy during outage {i}" for i in range(4)]
 
 
@@ -106,12 +91,12 @@ def test_a_web21c_outage_backs_off_shows_degraded_and_recovers(bridge):
     time.sleep(1.0)  # several intervals: the jobs back off instead of hammering Web21C
     assert admin.waiting_ids() == {kept}
     admin.clear_faults()
-    assert _wait_texts(bridge, QUIET, 1, timeout=90) == [
+    assert wait_for_inbound(bridge, QUIET, 1, timeout=90) == [
         "*+447700900205*: quiet while Web21C is down"
     ]
     deadline = time.monotonic() + 90
     while (health := _healthz(bridge))["status"] != "ok":
         assert time.monotonic() < deadline, f"/healthz stayed degraded: {health}"
         time.sleep(0.1)
-    _wait_cleared(admin)
+    wait_cleared(admin)
     assert bridge.bridge.jobs.names  # the scheduler is still there, with all its jobs
