@@ -42,9 +42,10 @@ def _sent_text(wired) -> tuple[str, str]:
                     MessageRow.event_token.is_not(None)
                 )
             ).first()
-        return tuple(row) if row else None
+        # Recorded before it is sent: the Web21C id arrives with sendMessage's answer.
+        return tuple(row) if row and row.web21c_message_id else None
 
-    return wired.slack.state.wait_for(recorded, what="the text recorded with its token")
+    return wired.slack.state.wait_for(recorded, what="the text recorded with its Web21C id")
 
 
 def _snapshot(wired) -> tuple:
