@@ -5,8 +5,8 @@
 Starts `web21c-bridge run` with Slack configured (SLACK_API_URL at the fake Slack,
 WEB21C_ENDPOINT at the sandbox, both in another process; a temporary SQLite database with 20
 keyword routes) and times from spawning it to the first 200 from /healthz, three times.
-Baselines, timed the same way: `python -c 'import sys'` (to exit) and a bare waitress app
-answering /healthz (to its first 200).
+Baselines, timed the same way: `python -c 'import sys'` (to exit) and a bare stdlib HTTP
+server answering /healthz (to its first 200).
 
 Memory is VmRSS from /proc/<pid>/status: once ready and idle for 3 s, then after a load like
 benchmark 2's (2,000 texts, 300 with --quick, from 400 senders over 20 channels, injected
@@ -48,11 +48,17 @@ UNPACED_RUN = (
     "sys.exit(main(['run']))\n"
 )
 HELLO = (
-    "import sys, waitress\n"
-    "def app(environ, start_response):\n"
-    "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
-    "    return [b'ok']\n"
-    "waitress.serve(app, host='127.0.0.1', port=int(sys.argv[1]), _quiet=True)\n"
+    "import sys\n"
+    "from http.server import BaseHTTPRequestHandler, HTTPServer\n"
+    "class Hello(BaseHTTPRequestHandler):\n"
+    "    def do_GET(self):\n"
+    "        self.send_response(200)\n"
+    "        self.send_header('Content-Length', '2')\n"
+    "        self.end_headers()\n"
+    "        self.wfile.write(b'ok')\n"
+    "    def log_message(self, *args):\n"
+    "        pass\n"
+    "HTTPServer(('127.0.0.1', int(sys.argv[1])), Hello).serve_forever()\n"
 )
 
 
@@ -190,13 +196,13 @@ def main() -> int:
 
     print(f"start to ready (median of {runs}; seconds):")
     print(f"  python -c 'import sys' (start and exit)      {statistics.median(python_starts):6.3f}")
-    print(f"  bare waitress app, to first /healthz 200     {statistics.median(hello_starts):6.3f}")
+    print(f"  bare stdlib HTTP app, to first /healthz 200  {statistics.median(hello_starts):6.3f}")
     print(f"  web21c-bridge run, to first /healthz 200     {statistics.median(bridge_starts):6.3f}")
     ratio = statistics.median(bridge_starts) / statistics.median(hello_starts)
-    print(f"  bridge / bare waitress: {ratio:.1f}x")
+    print(f"  bridge / bare stdlib HTTP: {ratio:.1f}x")
     print("resident memory, MiB (VmRSS / VmHWM peak):")
     print(
-        f"  bare waitress app, ready                     {hello_rss[0]:6.1f} / {hello_rss[1]:6.1f}"
+        f"  bare stdlib HTTP app, ready                  {hello_rss[0]:6.1f} / {hello_rss[1]:6.1f}"
     )
     print(f"  web21c-bridge run, idle 3 s after ready      {idle[0]:6.1f} / {idle[1]:6.1f}")
     print(

@@ -32,7 +32,7 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-QUIET_LIBRARIES = ("apscheduler", "waitress", "urllib3", "zeep", "slack_bolt", "slack_sdk")
+QUIET_LIBRARIES = ("apscheduler", "urllib3", "zeep", "slack_bolt", "slack_sdk")
 
 
 def configure_logging(level: str, secrets: Iterable[str], path: str | None = None) -> None:

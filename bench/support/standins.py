@@ -119,14 +119,11 @@ COMMANDS: dict[str, Callable[..., Any]] = {
 
 
 def _child(conn, sandbox_speed: float) -> None:
-    import logging
-
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # busy, by design
     from adapters.web21c.sandbox import SandboxOptions, start_sandbox
     from tests.slackapi import SlackApiServer
 
     with (
-        SlackApiServer(bot_token=BOT_TOKEN, threads=32) as slack,
+        SlackApiServer(bot_token=BOT_TOKEN) as slack,
         start_sandbox(options=SandboxOptions(speed=sandbox_speed)) as sandbox,
     ):
         conn.send((slack.api_url, sandbox.url))

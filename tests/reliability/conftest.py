@@ -23,7 +23,7 @@ SANDBOX_SPEED = 20.0
 
 @pytest.fixture(scope="module")
 def slack() -> Iterator[SlackApiServer]:
-    with SlackApiServer(bot_token=BOT_TOKEN, threads=32) as server:
+    with SlackApiServer(bot_token=BOT_TOKEN) as server:
         yield server
 
 

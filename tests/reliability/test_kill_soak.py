@@ -16,7 +16,7 @@ from tests.slackapi import SlackApiServer
 def test_three_thousand_texts_through_thirty_kills(tmp_path):
     plan = KillPlan(texts=3000, kills=30, keywords=10, inject_seconds=150.0, max_kill_delay=4.0)
     with (
-        SlackApiServer(bot_token=BOT_TOKEN, threads=32) as slack,
+        SlackApiServer(bot_token=BOT_TOKEN) as slack,
         start_sandbox(options=SandboxOptions(speed=20.0)) as sandbox,
     ):
         figures = run_kill_test(tmp_path, slack, sandbox.url, plan)

@@ -29,12 +29,11 @@ class SlackApiServer:
         port: int = 0,
         state: SlackState | None = None,
         extra_tokens: Iterable[str] = (),
-        threads: int = 16,
     ):
         self.bot_token = bot_token
         self.state = state or SlackState()
         self.app = SlackApiApp(self.state, [bot_token, *extra_tokens])
-        self._http = HttpServer(self.app, host, port, threads=threads, name="fake-slack")
+        self._http = HttpServer(self.app, host, port, name="fake-slack")
         self.state.base_url = self._http.url
 
     @property

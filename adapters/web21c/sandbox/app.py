@@ -1,7 +1,7 @@
 """The sandbox as a WSGI app: SOAP endpoints, WSDLs, the admin API and fault injection.
 
 `Sandbox(options).wsgi_app` can be mounted in another server (the bridge does this when
-WEB21C_ENDPOINT is unset); `start_sandbox()` serves it on its own waitress thread.
+WEB21C_ENDPOINT is unset); `start_sandbox()` serves it on its own HTTP server thread.
 """
 
 from __future__ import annotations
@@ -210,5 +210,5 @@ def start_sandbox(
 ) -> RunningSandbox:
     """Serve a new Sandbox on host:port (port 0 picks a free one) and return it running."""
     sandbox = Sandbox(options)
-    server = HttpServer(sandbox.wsgi_app, host, port, threads=8, name="web21c-sandbox")
+    server = HttpServer(sandbox.wsgi_app, host, port, name="web21c-sandbox")
     return RunningSandbox(sandbox, server.start())

@@ -1,5 +1,5 @@
-"""One fake Slack for these tests (stopping a waitress server takes up to a second), reset to a
-fresh workspace before each test, and a slack_sdk client pointed at it."""
+"""One fake Slack for these tests (quicker than one server per test), reset to a fresh
+workspace before each test, and a slack_sdk client pointed at it."""
 
 from __future__ import annotations
 
