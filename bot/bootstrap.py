@@ -29,13 +29,13 @@ from bot.services.messaging import Messaging, SmsSettings
 from bot.services.parties import Directory, Policy
 from bot.services.routes import Routes
 from bot.services.tracking import LiveTracking
+from bot.services.work_queue import WorkQueue, WorkRunner
 from bot.tasks import Tasks
 from bot.web import Request, Response, WebApp
 from storage import Database, LeaseManager
 
 log = logging.getLogger(__name__)
 
-HANDLED_EVENT_TTL_SECONDS = 24 * 3600
 SLACK_TIMEOUT = 10  # seconds; inbound.POST_IN_FLIGHT must stay longer than this
 
 
@@ -58,11 +58,7 @@ class Services:
     deliveries: Deliveries
     tracking: LiveTracking
     dispatcher: Dispatcher
-
-    def first_time(self, event_id: str) -> bool:
-        """True the first time an event id is seen (Slack retries are then ignored)."""
-        with self.db.transaction() as tx:
-            return tx.events.first_time(event_id, HANDLED_EVENT_TTL_SECONDS)
+    work: WorkQueue
 
     def poll_inbound(self) -> None:
         """One inbound cycle: fetch every routed keyword, post all channels at once (each
@@ -121,6 +117,7 @@ def wire_services(
         deliveries=Deliveries(db, telephony, messaging),
         tracking=LiveTracking(db, calls, conferences),
         dispatcher=Dispatcher(directory, routes, messaging, calls, conferences),
+        work=WorkQueue(db, clock),
     )
 
 
@@ -150,6 +147,7 @@ def mount_routes(web: WebApp, services: Services, jobs: Jobs | None) -> None:
     web.route("POST", "/web21c/events/", web21c_event)
     web.route("GET", "/metrics", metrics)
     web.add_health_check("database", lambda: None if services.db.ping() else "database unreachable")
+    web.add_health_check("work queue", services.work.problem)
     if jobs is not None:
         web.add_health_check("web21c", jobs.problem)
 
@@ -166,6 +164,7 @@ class Bridge:
     sandbox: object | None = None
     bolt_app: object | None = None
     console: object | None = None
+    work_runner: WorkRunner | None = None  # carries out what the Slack listeners queued
     _servers: list[HttpServer] = field(default_factory=list)
     _socket_mode: object | None = None
 
@@ -176,7 +175,10 @@ class Bridge:
         return server
 
     def start_worker(self) -> None:
+        """The scheduled jobs and the work queue's runner: what `worker` (and `run`) do."""
         self.jobs.start()
+        if self.work_runner is not None:
+            self.work_runner.start()
 
     def start_socket_mode(self) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -193,6 +195,8 @@ class Bridge:
         for server in reversed(self._servers):
             server.stop()
         self._servers.clear()
+        if self.work_runner is not None:
+            self.work_runner.stop()
         self.tasks.shutdown()
         self.services.close()
         if self.sandbox is not None:
@@ -235,25 +239,23 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
     from bot.slack.app import SlackFrontEnd, create_bolt_app
     from bot.slack.chat import SlackChat
     from bot.slack.http import slack_events_handler
+    from bot.slack.work import slack_work
 
     client = WebClient(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT
     )
     chat = SlackChat(client)
     services = wire_services(settings, db, telephony, chat, find_posted=chat.find_posted)
-    front = SlackFrontEnd(
-        services.dispatcher,
-        services.messaging,
-        tasks,
-        services.first_time,
-        chat.user_name,
-        settings.default_region,
-    )
+    front = SlackFrontEnd(services.work.put, settings.default_region)
     bolt_app = create_bolt_app(client, settings.slack_signing_secret, front)
     if settings.slack_signing_secret:  # only a signing secret makes HTTP requests checkable
         web.route("POST", "/slack/events", slack_events_handler(bolt_app))
     jobs = schedule(services, settings)
-    return Bridge(settings, web, services, tasks, jobs, bolt_app=bolt_app)
+    kinds = slack_work(
+        services.dispatcher, services.messaging, chat, chat.user_name, settings.default_region
+    )
+    runner = WorkRunner(services.work, kinds, jobs.holder, services.metrics)
+    return Bridge(settings, web, services, tasks, jobs, bolt_app=bolt_app, work_runner=runner)
 
 
 def _with_console(

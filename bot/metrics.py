@@ -19,6 +19,12 @@ HELP = {
     "bridge_poll_seconds": ("summary", "Time one scheduled job cycle took, by job."),
     "bridge_queue_depth": ("gauge", "Inbound texts waiting to be posted, by channel."),
     "bridge_web21c_up": ("gauge", "1 when the last Web21C call of every job succeeded."),
+    "bridge_work_done_total": ("counter", "Acknowledged requests carried out, by kind."),
+    "bridge_work_failed_total": ("counter", "Acknowledged requests that failed, by kind."),
+    "bridge_work_interrupted_total": (
+        "counter",
+        "Acknowledged requests a stopped worker left half-done (reported, not rerun), by kind.",
+    ),
 }
 
 

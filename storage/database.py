@@ -31,6 +31,7 @@ from storage.repositories import (
     MessageRepository,
     OptOutRepository,
     RouteRepository,
+    WorkRepository,
 )
 from storage.types import utcnow
 
@@ -79,6 +80,10 @@ class Transaction:
     @cached_property
     def audit(self) -> AuditRepository:
         return AuditRepository(self.connection, self._clock)
+
+    @cached_property
+    def work(self) -> WorkRepository:
+        return WorkRepository(self.connection, self._clock)
 
 
 class Database:

@@ -222,3 +222,17 @@ class AuditRow(Base):
     action: Mapped[str]
     target: Mapped[str]
     detail: Mapped[str] = mapped_column(Text)
+
+
+class WorkRow(Base):
+    """A request a front end has acknowledged and a worker has yet to finish. Kept here, not
+    in memory, so the hand-off reaches another process and survives a restart."""
+
+    __tablename__ = "work_queue"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    kind: Mapped[str]  # which handler carries it out, e.g. "command"
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None] = mapped_column(index=True)  # None while waiting
+    started_by: Mapped[str | None]

@@ -141,3 +141,12 @@ class Lease:
     name: str
     holder: str
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    id: int
+    kind: str
+    payload: dict
+    created_at: datetime
+    started_at: datetime | None

@@ -1,7 +1,9 @@
-"""The Bolt app: thin listeners that parse, `ack()` at once, and hand the work to a service.
+"""The Bolt app: thin listeners that parse, queue the work and `ack()`, nothing more.
 
-Usage errors and help are answered inside the ack (they need no I/O); everything else runs on
-bot.tasks after the ack, and its answer reaches the user through the command's response_url.
+Usage errors and help are answered inside the ack (they need no I/O). Everything else is put
+on the work queue (bot.services.work_queue, one INSERT) before the ack, and carried out by a
+worker (bot.slack.work), whose answer reaches the user through the command's response_url.
+If the queue cannot take it, the ack says so: the request is refused, not dropped.
 """
 
 from __future__ import annotations
@@ -15,11 +17,8 @@ from slack_sdk import WebClient
 
 from bot import cards
 from bot.commands import COMMANDS, Help, StartConference, UsageError, parse
-from bot.services.dispatch import Dispatcher, Invocation, answer
-from bot.services.messaging import Messaging
+from bot.slack import work
 from bot.slack.blocks import INVITE_BLOCK, INVITE_INPUT, INVITE_MODAL, invite_modal
-from bot.slack.text import to_plain
-from bot.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +26,33 @@ HANDLED_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
 # What the app registers; slack-manifest.yml must declare the same (a test checks both ways).
 BUTTON_ACTIONS = (cards.HANG_UP, cards.DROP_PARTICIPANT, cards.END_CONFERENCE)
 EVENTS = ("message",)
+NOT_QUEUED = (
+    "The bridge can't take requests right now (its database is unreachable), so this was "
+    "not done. Try again in a minute."
+)
+
+
+class NotQueued(Exception):
+    """The work queue could not take a request (its database is unreachable)."""
 
 
 @dataclass
 class SlackFrontEnd:
     """What the listeners need; bootstrap builds it."""
 
-    dispatcher: Dispatcher
-    messaging: Messaging
-    tasks: Tasks
-    first_time: Callable[[str], bool]  # event id -> True when not handled before
-    user_name: Callable[[str], str | None]
+    # WorkQueue.put(kind, payload, event_id): False for an event already queued once;
+    # raises if the database cannot take it.
+    queue: Callable[[str, dict, str | None], bool]
     default_region: str
+
+    def hand_off(self, kind: str, payload: dict, event_id: str | None = None) -> bool:
+        """Queue work; False if it is a retry of an event already queued. Raises NotQueued
+        (logged) if the queue could not take it."""
+        try:
+            return self.queue(kind, payload, event_id)
+        except Exception as error:
+            log.error("could not queue %s work: %s", kind, type(error).__name__)
+            raise NotQueued(kind) from error
 
 
 def create_bolt_app(client: WebClient, signing_secret: str | None, front: SlackFrontEnd) -> App:
@@ -51,13 +65,11 @@ def create_bolt_app(client: WebClient, signing_secret: str | None, front: SlackF
         ignoring_self_events_enabled=False,
     )
 
-    @app.middleware
-    def handle_events_once(body: dict, next: Callable[[], None]) -> BoltResponse | None:
-        event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and event_id and not front.first_time(event_id):
-            log.info("event %s was already handled; ignoring Slack's retry", event_id)
-            return BoltResponse(status=200, body="")
-        next()
+    @app.error
+    def refuse_what_cannot_be_queued(error: Exception) -> BoltResponse | None:
+        if isinstance(error, NotQueued):  # Slack retries an event it got a 5xx for
+            return BoltResponse(status=503, body="the bridge cannot take requests right now")
+        log.error("a Slack listener failed", exc_info=error)
         return None
 
     for name in COMMANDS:
@@ -71,18 +83,31 @@ def create_bolt_app(client: WebClient, signing_secret: str | None, front: SlackF
 
 
 def _command_listener(front: SlackFrontEnd):
-    def listener(ack, command: dict, respond) -> None:
+    def listener(ack, command: dict) -> None:
+        text = command.get("text") or ""
         try:
-            parsed = parse(command["command"], command.get("text") or "", front.default_region)
+            parsed = parse(command["command"], text, front.default_region)
         except UsageError as error:
             ack(str(error))
             return
         if isinstance(parsed, Help):
             ack(str(UsageError(parsed.command)))
             return
+        try:
+            front.hand_off(
+                work.COMMAND,
+                {
+                    "user": command["user_id"],
+                    "channel": command["channel_id"],
+                    "command": command["command"],
+                    "text": text,
+                    "response_url": command.get("response_url"),
+                },
+            )
+        except NotQueued:
+            ack(NOT_QUEUED)
+            return
         ack()
-        who = Invocation(command["user_id"], command["channel_id"])
-        front.tasks.submit(lambda: _respond(respond, front.dispatcher.run(who, parsed)))
 
     return listener
 
@@ -90,12 +115,19 @@ def _command_listener(front: SlackFrontEnd):
 def _button_listener(front: SlackFrontEnd):
     def listener(ack, body: dict, action: dict, respond) -> None:
         ack()
-        who = Invocation(body["user"]["id"], (body.get("channel") or {}).get("id", ""))
-        front.tasks.submit(
-            lambda: _respond(
-                respond, front.dispatcher.press(who, action["action_id"], action["value"])
+        try:
+            front.hand_off(
+                work.BUTTON,
+                {
+                    "user": body["user"]["id"],
+                    "channel": (body.get("channel") or {}).get("id", ""),
+                    "action_id": action["action_id"],
+                    "value": action["value"],
+                    "response_url": body.get("response_url"),
+                },
             )
-        )
+        except NotQueued:
+            respond(text=NOT_QUEUED, response_type="ephemeral", replace_original=False)
 
     return listener
 
@@ -107,7 +139,7 @@ def _invite_button_listener(ack, body: dict, action: dict, client: WebClient) ->
 
 
 def _invite_submission_listener(front: SlackFrontEnd):
-    def listener(ack, body: dict, view: dict, client: WebClient) -> None:
+    def listener(ack, body: dict, view: dict) -> None:
         typed = view["state"]["values"][INVITE_BLOCK][INVITE_INPUT].get("value") or ""
         try:
             parsed = parse("/conf", typed, front.default_region)
@@ -116,27 +148,25 @@ def _invite_submission_listener(front: SlackFrontEnd):
         except UsageError as error:
             ack(response_action="errors", errors={INVITE_BLOCK: str(error).splitlines()[0]})
             return
-        ack()
         conference_id, _, channel = view.get("private_metadata", "").partition("|")
-        who = Invocation(body["user"]["id"], channel)
-
-        def invite_all() -> None:
-            for target in parsed.parties:
-                reply = front.dispatcher.invite(who, conference_id, target)
-                if reply and channel:
-                    answer(
-                        lambda r=reply: client.chat_postEphemeral(
-                            channel=channel, user=who.user_id, text=r
-                        )
-                    )
-
-        front.tasks.submit(invite_all)
+        payload = {
+            "user": body["user"]["id"],
+            "channel": channel,
+            "conference_id": conference_id,
+            "text": typed,
+        }
+        try:
+            front.hand_off(work.INVITE, payload)
+        except NotQueued:
+            ack(response_action="errors", errors={INVITE_BLOCK: NOT_QUEUED})
+            return
+        ack()
 
     return listener
 
 
 def _thread_reply_listener(front: SlackFrontEnd):
-    def listener(event: dict) -> None:
+    def listener(event: dict, body: dict) -> None:
         thread_ts = event.get("thread_ts")
         if (
             event.get("subtype") not in HANDLED_MESSAGE_SUBTYPES
@@ -146,17 +176,17 @@ def _thread_reply_listener(front: SlackFrontEnd):
             or not event.get("user")
         ):
             return
-        text = to_plain(event.get("text") or "", front.user_name)
-        has_files = bool(event.get("files"))
-        front.tasks.submit(
-            lambda: front.messaging.reply(
-                event["user"], event["channel"], thread_ts, event["ts"], text, has_files
-            )
+        front.hand_off(
+            work.REPLY,
+            {
+                "user": event["user"],
+                "channel": event["channel"],
+                "thread_ts": thread_ts,
+                "ts": event["ts"],
+                "text": event.get("text") or "",
+                "has_files": bool(event.get("files")),
+            },
+            event_id=body.get("event_id"),  # Slack's retries of it are not queued again
         )
 
     return listener
-
-
-def _respond(respond, text: str | None) -> None:
-    if text:
-        respond(text=text, response_type="ephemeral", replace_original=False)

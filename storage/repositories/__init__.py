@@ -9,6 +9,7 @@ from storage.repositories.events import HandledEventRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.opt_outs import OptOutRepository
 from storage.repositories.routes import RouteRepository
+from storage.repositories.work import WorkRepository
 
 __all__ = [
     "AuditRepository",
@@ -20,4 +21,5 @@ __all__ = [
     "MessageRepository",
     "OptOutRepository",
     "RouteRepository",
+    "WorkRepository",
 ]

@@ -96,8 +96,11 @@ class BridgeUnderTest:
 
 
 @contextmanager
-def running_bridge(tmp_path, slack: SlackApiServer, sandbox: RunningSandbox, **env: str):
-    """The bridge wired as `run` wires it, in a fresh workspace; `env` overrides settings."""
+def running_bridge(
+    tmp_path, slack: SlackApiServer, sandbox: RunningSandbox, *, worker: bool = True, **env: str
+):
+    """The bridge wired as `run` wires it (as `web` does with `worker=False`), in a fresh
+    workspace; `env` overrides settings."""
     slack.reset()
     state = slack.state
     state.add_user("alice", user_id="UALICE", real_name="Alice", phone="07700 900001")
@@ -119,7 +122,8 @@ def running_bridge(tmp_path, slack: SlackApiServer, sandbox: RunningSandbox, **e
     }
     wired = bootstrap(load_settings(values, dotenv_path=None))
     server = wired.start_http()
-    wired.start_worker()
+    if worker:
+        wired.start_worker()
     try:
         yield BridgeUnderTest(wired, server.url, slack, sandbox)
     finally:

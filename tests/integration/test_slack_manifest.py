@@ -14,7 +14,6 @@ from slack_sdk import WebClient
 from bot import cards
 from bot.commands import COMMANDS
 from bot.slack.app import BUTTON_ACTIONS, EVENTS, SlackFrontEnd, create_bolt_app
-from bot.tasks import Tasks
 from tests.slackapi import SlackApiServer
 from tests.slackapi.signing import (
     block_actions_body,
@@ -32,14 +31,15 @@ def _manifest() -> dict:
     return yaml.safe_load(MANIFEST.read_text())
 
 
-class _NoDispatcher:
-    """Stands in for the services: the listeners are what is under test here."""
+class _Queue:
+    """Stands in for the work queue: the listeners are what is under test here."""
 
-    def run(self, who, command):
-        return None
+    def __init__(self):
+        self.kinds: list[str] = []
 
-    def press(self, who, action_id, value):
-        return None
+    def put(self, kind, payload, event_id=None):
+        self.kinds.append(kind)
+        return True
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +48,8 @@ def slack():
         yield server
 
 
-def _app(slack):
-    front = SlackFrontEnd(
-        dispatcher=_NoDispatcher(),
-        messaging=None,
-        tasks=Tasks(workers=1),
-        first_time=lambda event_id: False,  # events count as handled: listeners stay idle
-        user_name=lambda user_id: None,
-        default_region="GB",
-    )
+def _app(slack, queue=None):
+    front = SlackFrontEnd(queue=(queue or _Queue()).put, default_region="GB")
     client = WebClient(token="xoxb-manifest", base_url=slack.api_url)
     return create_bolt_app(client, SECRET, front)
 
@@ -83,10 +76,15 @@ def test_every_card_button_is_handled_and_interactivity_is_on(slack):
     manifest = _manifest()
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert set(cards.ACTIONS) == {*BUTTON_ACTIONS, cards.INVITE_PARTICIPANT}
-    app = _app(slack)
-    for action_id in cards.ACTIONS:
+    queue = _Queue()
+    app = _app(slack, queue)
+    for action_id in BUTTON_ACTIONS:
         body = block_actions_body(action_id, "x", "U1", "C1", "1.1", "http://127.0.0.1:9/r")
-        assert _dispatch(app, body).status != 404, action_id
+        assert _dispatch(app, body).status == 200, action_id
+    assert queue.kinds == ["button"] * len(BUTTON_ACTIONS)
+    # Invite opens a modal (views.open, on the fake Slack) instead of queueing work:
+    body = block_actions_body(cards.INVITE_PARTICIPANT, "x", "U1", "C1", "1.1", "http://x/r")
+    assert _dispatch(app, body).status != 404
 
 
 def test_the_events_the_app_handles_are_subscribed(slack):
@@ -94,7 +92,9 @@ def test_the_events_the_app_handles_are_subscribed(slack):
     assert {name.split(".")[0] for name in subscribed} == set(EVENTS)
     assert subscribed == {"message.channels", "message.groups"}
     body = event_callback_body(message_event("C1", "U1", "hi", "1.2", thread_ts="1.1"))
-    assert _dispatch(_app(slack), body).status == 200
+    queue = _Queue()
+    assert _dispatch(_app(slack, queue), body).status == 200
+    assert queue.kinds == ["reply"]
 
 
 def test_the_scopes_cover_the_web_api_methods_the_bridge_calls():

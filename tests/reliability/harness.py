@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -139,14 +140,13 @@ class WiredBridge:
             return json.loads(response.read())
 
     def drain_tasks(self, timeout: float = 900.0) -> None:
-        """Wait until every background task submitted so far has finished: one barrier task
-        per worker can only all be running once the queue ahead of them is done."""
-        pool = self.bridge.tasks._pool
-        workers = pool._max_workers
-        barrier = threading.Barrier(workers + 1, timeout=timeout)
-        for _ in range(workers):
-            self.bridge.tasks.submit(barrier.wait)
-        barrier.wait()
+        """Wait until every request queued so far has been carried out (a finished request
+        leaves the work queue)."""
+        deadline = time.monotonic() + timeout
+        while self.bridge.services.work.outstanding():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"work still queued after {timeout:.0f} s")
+            time.sleep(0.05)
 
 
 def bridge_settings(slack: SlackApiServer, sandbox: RunningSandbox, database_url: str, **extra):

@@ -1,0 +1,99 @@
+"""What the bridge does, after the ack, with each kind of Slack request the listeners queued.
+
+The listeners (bot.slack.app) put a small JSON payload on the work queue; a WorkRunner,
+possibly in another process, hands it to one of these. Answers for the person who asked go
+back through the slash command's or button's response_url (valid for 30 minutes), or as an
+ephemeral message when Slack gave none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_bolt.context.respond import Respond
+
+from bot.commands import StartConference, UsageError, parse
+from bot.ports import ChatSurface
+from bot.services.dispatch import Dispatcher, Invocation, answer
+from bot.services.messaging import Messaging
+from bot.services.work_queue import WorkKind
+from bot.slack.text import to_plain
+
+log = logging.getLogger(__name__)
+
+COMMAND, BUTTON, INVITE, REPLY = "command", "button", "invite", "reply"
+
+
+def slack_work(
+    dispatcher: Dispatcher,
+    messaging: Messaging,
+    chat: ChatSurface,
+    user_name: Callable[[str], str | None],
+    default_region: str,
+) -> dict[str, WorkKind]:
+    """The work kinds Slack's listeners queue, wired to the services that do them."""
+
+    def command(work: dict) -> None:
+        who = Invocation(work["user"], work["channel"])
+        try:
+            parsed = parse(work["command"], work["text"], default_region)
+        except UsageError as error:  # the ack checked it; a newer parser may disagree
+            reply = str(error)
+        else:
+            reply = dispatcher.run(who, parsed)
+        _respond(work.get("response_url"), reply)
+
+    def button(work: dict) -> None:
+        who = Invocation(work["user"], work["channel"])
+        _respond(work.get("response_url"), dispatcher.press(who, work["action_id"], work["value"]))
+
+    def invite(work: dict) -> None:
+        who = Invocation(work["user"], work["channel"])
+        parsed = parse("/conf", work["text"], default_region)
+        if not isinstance(parsed, StartConference):  # the modal's check let it through
+            return
+        for target in parsed.parties:
+            reply = dispatcher.invite(who, work["conference_id"], target)
+            if reply and who.channel_id:
+                answer(lambda r=reply: chat.post_ephemeral(who.channel_id, who.user_id, r))
+
+    def reply(work: dict) -> None:
+        text = to_plain(work["text"], user_name)
+        messaging.reply(
+            work["user"], work["channel"], work["thread_ts"], work["ts"], text, work["has_files"]
+        )
+
+    def tell(what: Callable[[dict], str]) -> Callable[[dict], None]:
+        def interrupted(work: dict) -> None:
+            note = (
+                f"The bridge stopped while it was carrying out {what(work)}, so it may not have "
+                "finished. Check before you try again."
+            )
+            if work.get("response_url"):
+                _respond(work["response_url"], note)
+            elif work.get("channel"):
+                chat.post_ephemeral(work["channel"], work["user"], note)
+
+        return interrupted
+
+    return {
+        COMMAND: WorkKind(command, tell(lambda w: f"`{w['command']} {w['text']}`")),
+        BUTTON: WorkKind(button, tell(lambda w: "your button press")),
+        INVITE: WorkKind(invite, tell(lambda w: f"the invitation of {w['text']}")),
+        REPLY: WorkKind(reply, tell(lambda w: "your reply (it may not have been texted)")),
+    }
+
+
+def _respond(response_url: str | None, text: str | None) -> None:
+    if not text:
+        return
+    if not response_url:
+        log.warning("an answer with nowhere to go (no response_url): %s", text)
+        return
+    try:
+        Respond(response_url=response_url)(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+    except Exception as error:  # an expired or refused response_url: worth a line, not more
+        log.warning("could not answer through response_url (%s): %s", type(error).__name__, text)

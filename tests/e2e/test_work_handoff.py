@@ -1,0 +1,83 @@
+"""The hand-off behind every ack: Slack requests are queued in the database and carried out
+by a worker, which may be another process (the Procfile's web + worker) and may come later."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from bot.bootstrap import bootstrap
+from bot.slack.app import NOT_QUEUED
+from tests.e2e.conftest import GENERAL, running_bridge
+from tests.slackapi.signing import event_callback_body, message_event
+
+
+def test_work_acknowledged_by_a_web_process_is_done_by_a_worker_that_starts_later(
+    tmp_path, slack, sandbox
+):
+    with running_bridge(tmp_path, slack, sandbox, worker=False) as web:  # `web21c-bridge web`
+        status, ack, _ = web.command("/sms", "07700900123 queued while no worker runs")
+        assert (status, ack) == (200, "")
+        time.sleep(0.5)
+        assert sandbox.sandbox.messages() == []  # acknowledged, kept, not yet done
+        assert web.bridge.services.work.outstanding() == 1
+        worker = bootstrap(web.bridge.settings)  # `web21c-bridge worker`, same database
+        worker.start_worker()
+        try:
+            texts = slack.state.wait_for(
+                lambda s: [m["messageText"] for m in sandbox.sandbox.messages()] or None,
+                what="the text sent by the worker",
+            )
+            assert texts == ["queued while no worker runs"]
+            slack.state.wait_for(
+                lambda s: web.bridge.services.work.outstanding() == 0 or None,
+                what="the queue emptied",
+            )
+        finally:
+            worker.stop()
+        posts = [m.text for m in slack.state.messages(GENERAL)]
+        assert any("Texts with +447700900123" in p for p in posts)
+
+
+def test_a_request_a_crashed_worker_left_half_done_is_reported_not_repeated(
+    tmp_path, slack, sandbox
+):
+    with running_bridge(tmp_path, slack, sandbox, worker=False) as web:
+        _, _, response_url = web.command("/sms", "07700900123 interrupted by a crash")
+        db = web.bridge.services.db
+        with db.transaction() as tx:  # a worker took it, then died (kill -9) long ago
+            (item,) = tx.work.claim("dead-worker:1", 1)
+            tx.connection.execute(
+                text("UPDATE work_queue SET started_at = :at WHERE id = :id"),
+                {
+                    "at": (item.started_at - timedelta(minutes=10)).replace(tzinfo=None),
+                    "id": item.id,
+                },
+            )
+        worker = bootstrap(web.bridge.settings)
+        worker.start_worker()
+        try:
+            answer = web.wait_for_response(response_url)
+        finally:
+            worker.stop()
+        assert (
+            "stopped while it was carrying out `/sms 07700900123 interrupted by a crash`" in answer
+        )
+        assert "may not have finished" in answer
+        assert sandbox.sandbox.messages() == []  # not sent a second time
+        assert web.bridge.services.work.outstanding() == 0
+
+
+def test_when_the_queue_cannot_take_work_the_ack_says_so(tmp_path, slack, sandbox):
+    with running_bridge(tmp_path, slack, sandbox) as bridge:
+        with bridge.bridge.services.db.transaction() as tx:  # the database refuses inserts
+            tx.connection.execute(text("DROP TABLE work_queue"))
+        status, ack, _ = bridge.command("/sms", "07700900123 hello")
+        assert status == 200
+        assert ack == NOT_QUEUED
+        # An event Slack will retry gets a 5xx, so the retry, not a loss, follows:
+        event = message_event(GENERAL, "UBOB", "a reply", "1.000200", thread_ts="1.000100")
+        status, _ = bridge.post(event_callback_body(event, "EvNOTQUEUED"))
+        assert status == 503
