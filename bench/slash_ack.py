@@ -6,13 +6,21 @@ Times N sequential `/sms` requests (default 1,000, after a warm-up) over one kee
 connection against, in the same run:
 
 1. a stdlib ThreadingHTTPServer that only verifies the Slack signature (the floor);
-2. a bare Bolt app that only acks, served as the bridge serves (waitress via
-   bot.httpserver.HttpServer, Bolt's WSGI adapter), in Bolt's default mode and with
-   process_before_response=True (the mode the bridge uses);
+2. a bare Bolt app that only acks, served as the bridge serves (bot.httpserver.HttpServer,
+   Bolt's WSGI adapter), in Bolt's default mode and with process_before_response=True (the
+   mode the bridge uses);
 3. the bridge itself, from bootstrap(), against the fake Slack server and the Web21C sandbox
-   started here: the real parse, the real hand-off of the SOAP work after the ack. The texts
-   the sandbox received are counted at the end, so the work behind the ack is seen to happen.
+   started here, with the real listeners (parse, hand the request to the work queue, ack)
+   and the real work behind them (the queue written to SQLite, the text sent, posted and
+   recorded). Measured twice: as the Procfile runs it (a `web` process acking, a `worker`
+   process carrying out the queue) and as `web21c-bridge run` does (both in one process).
+   The texts the sandbox received are counted after each, so the work behind the acks is
+   seen to be done.
 
+Each server runs in a process of its own, as do the stand-ins for Slack and Web21C. On a
+machine with two or more CPUs, the client and the server being timed get one half of them
+and the bridge's worker and the stand-ins the other (see _cpu_split); every server,
+baselines included, is timed that way.
 Goal (issue 5): the bridge's p99 under 2 ms and within 3x of the stdlib server's p99.
 """
 
@@ -24,6 +32,7 @@ import hmac
 import http.client
 import math
 import multiprocessing
+import os
 import socket
 import statistics
 import sys
@@ -31,7 +40,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -41,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from adapters.web21c.sandbox import SandboxOptions, start_sandbox  # noqa: E402
-from bot.bootstrap import bootstrap  # noqa: E402
+from bot.bootstrap import bootstrap, freeze_startup_objects  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.httpserver import HttpServer  # noqa: E402
 from tests.slackapi import GENERAL_CHANNEL_ID, SlackApiServer  # noqa: E402
@@ -115,8 +124,8 @@ def verified(secret: bytes, timestamp: str, body: bytes, given: str) -> bool:
 
 
 class VerifyOnly(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like waitress
-    disable_nagle_algorithm = True  # waitress sets TCP_NODELAY too
+    protocol_version = "HTTP/1.1"  # keep-alive, like bot.httpserver
+    disable_nagle_algorithm = True  # as bot.httpserver does
     secret = SECRET.encode()
 
     def do_POST(self) -> None:
@@ -189,27 +198,36 @@ def stand_ins(channels: list[str]) -> Iterator[tuple[tuple[str, str], Callable[[
 
 
 @contextmanager
-def the_bridge(slack_api_url: str, web21c_url: str) -> Iterator[tuple[int, Callable[[], object]]]:
-    """bootstrap() + start_http(), as `run` does; on the way out, stop() waits for the work
-    handed off behind every ack to finish."""
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": slack_api_url,
-                "WEB21C_ENDPOINT": web21c_url,
-                "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bridge.db'}",
-                "PORT": "0",
-            },
-            dotenv_path=None,
-        )
-        bridge = bootstrap(settings)
-        server = bridge.start_http()
-        try:
-            yield server.port, lambda: None
-        finally:
-            bridge.stop()
+def the_bridge(
+    slack_api_url: str, web21c_url: str, database_url: str, role: str
+) -> Iterator[tuple[int | None, Callable[[], object]]]:
+    """The bridge from bootstrap(), started as one of the CLI's commands: `web` (HTTP only:
+    parse, hand off, ack), `worker` (carries out the queue) or `run` (both in one process).
+    On the way out a worker first finishes everything queued."""
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack_api_url,
+            "WEB21C_ENDPOINT": web21c_url,
+            "DATABASE_URL": database_url,
+            "PORT": "0",
+        },
+        dotenv_path=None,
+    )
+    bridge = bootstrap(settings)
+    freeze_startup_objects()  # as the CLI does after bootstrap()
+    port = bridge.start_http().port if role in ("web", "run") else None
+    if role in ("worker", "run"):
+        bridge.start_worker()
+    try:
+        yield port, lambda: None
+        if role in ("worker", "run"):
+            deadline = time.monotonic() + DRAIN_SECONDS
+            while bridge.services.work.outstanding() and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        bridge.stop()
 
 
 SERVERS = {
@@ -218,14 +236,23 @@ SERVERS = {
     "stand-ins": stand_ins,
     "bridge": the_bridge,
 }
+# The bridge as the Procfile deploys it (the goal's figure), and as `web21c-bridge run`
+# runs it, where the ack shares one interpreter with the work behind it.
+BRIDGE_LAYOUTS = [
+    ("bridge: web + worker processes", ("web", "worker")),
+    ("bridge: `run`, one process", ("run",)),
+]
 
 
-def _child(kind: str, args: tuple, conn: Connection) -> None:
-    """Run one server in this process: send what it serves on, wait for 'stop', stop it
-    (letting it finish its work), then send its report."""
+def _child(kind: str, args: tuple, cpus: set[int], conn: Connection) -> None:
+    """Run one server in this process, on these CPUs: send what it serves on, answer
+    'report' with its report, and on 'stop' stop it (letting it finish its work) and send
+    its report."""
+    pin(cpus)
     with SERVERS[kind](*args) as (address, report):
         conn.send(address)
-        conn.recv()
+        while conn.recv() == "report":
+            conn.send(report())
     conn.send(report())
 
 
@@ -234,9 +261,11 @@ def in_process(kind: str, *args: object) -> Iterator[tuple[object, Connection]]:
     """A server in a process of its own: the client measuring it must not queue for the
     same GIL as the server, nor the server for the stand-ins' (real Slack and Web21C are
     elsewhere). Yields (address, connection); the child's report follows 'stop'."""
+    behind = kind == "stand-ins" or (kind == "bridge" and args[-1] == "worker")
+    cpus = BACK_CPUS if behind else FRONT_CPUS
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     process = multiprocessing.get_context("spawn").Process(
-        target=_child, args=(kind, args, theirs), daemon=True
+        target=_child, args=(kind, args, cpus, theirs), daemon=True
     )
     process.start()
     theirs.close()  # so that a child that dies is seen as EOF, not waited for forever
@@ -246,6 +275,27 @@ def in_process(kind: str, *args: object) -> Iterator[tuple[object, Connection]]:
         process.join(timeout=600)
         if process.is_alive():
             process.kill()
+
+
+def _cpu_split() -> tuple[set[int], set[int]]:
+    """The CPUs for the front (the client and the server it times) and for what is behind
+    it (the bridge's worker, the stand-ins for Slack and Web21C). In production those are
+    other machines: the Procfile's worker its own dyno, Slack and Web21C elsewhere. Here
+    they share one, and left to the scheduler they would take turns on the front's CPU
+    with whatever is being timed. With one CPU there is nothing to split."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2:
+        return set(cpus), set(cpus)
+    half = len(cpus) // 2
+    return set(cpus[:half]), set(cpus[half:])
+
+
+FRONT_CPUS, BACK_CPUS = _cpu_split()  # decided here, before main() pins itself to the front
+
+
+def pin(cpus: set[int]) -> None:
+    if cpus and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cpus)
 
 
 def receive(conn: Connection, timeout: float) -> object:
@@ -259,6 +309,27 @@ def stop(conn: Connection) -> object:
     return receive(conn, DRAIN_SECONDS)
 
 
+def report(conn: Connection) -> object:
+    conn.send("report")
+    return receive(conn, DRAIN_SECONDS)
+
+
+def time_bridge(
+    urls: tuple[str, str], database_url: str, roles: tuple[str, ...], bodies, warmup
+) -> list[float]:
+    """Start the bridge as these processes (the first serves HTTP), time the acks, then
+    stop them in order: the HTTP process first, so what it queued is all done on the way."""
+    with ExitStack() as processes:
+        servers = [
+            processes.enter_context(in_process("bridge", *urls, database_url, role))
+            for role in roles
+        ]
+        samples = time_requests(servers[0][0], bodies, warmup)
+        for _, server in servers:
+            stop(server)
+    return samples
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 requests, 20 warm-up")
@@ -266,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=100)
     args = parser.parse_args(argv)
     count, warmup = (100, 20) if args.quick else (args.requests, args.warmup)
+    pin(FRONT_CPUS)  # the client shares the front with the server it times
 
     # One channel per request: Slack allows about one post a second per channel and the
     # bridge paces itself to that, so in a single channel the work behind the acks would
@@ -275,31 +347,42 @@ def main(argv: list[str] | None = None) -> int:
         slash_command_body(COMMAND, TEXT, "UALICE", channel, "http://127.0.0.1:9/unused")
         for channel in channels
     ]
-    results = []
-    with in_process("stand-ins", channels) as ((slack_api_url, web21c_url), stand_in):
+    results, texts = [], []
+    with (
+        in_process("stand-ins", channels) as (urls, stand_in),
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        slack_api_url = urls[0]
         for name, kind, server_args in [
             ("stdlib, verify only", "stdlib", ()),
             ("bare Bolt, default mode", "bolt", (slack_api_url, False)),
             ("bare Bolt, process_before_response", "bolt", (slack_api_url, True)),
-            ("bridge (process_before_response)", "bridge", (slack_api_url, web21c_url)),
         ]:
             with in_process(kind, *server_args) as (port, server):
                 samples = time_requests(port, bodies, warmup)
-                stop(server)  # the bridge finishes the work behind its acks first
+                stop(server)
             results.append(Figures.of(name, samples))
-        texts = stop(stand_in)
+        for n, (name, roles) in enumerate(BRIDGE_LAYOUTS):
+            database_url = f"sqlite:///{Path(tmp) / f'bridge-{n}.db'}"
+            samples = time_bridge(urls, database_url, roles, bodies, warmup)
+            results.append(Figures.of(name, samples))
+            texts.append(report(stand_in))
+        stop(stand_in)
 
     print(f"{count} sequential signed `{COMMAND} {TEXT}` requests, keep-alive, loopback")
+    print(f"CPUs: client and timed server {sorted(FRONT_CPUS)}, the rest {sorted(BACK_CPUS)}")
     print(f"{'':36} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
     for f in results:
         print(f"{f.name:36} {f.p50:8.3f} {f.p99:8.3f} {f.mean:8.3f}")
-    floor, bridge = results[0], results[-1]
+    floor, bridge = results[0], results[3]
     ratio = bridge.p99 / floor.p99
     met = bridge.p99 < GOAL_P99_MS and ratio <= GOAL_RATIO
-    print(f"bridge p99 / stdlib p99: {ratio:.2f}x")
+    print(f"{bridge.name} p99 / stdlib p99: {ratio:.2f}x")
     print(f"goal (p99 < {GOAL_P99_MS} ms, <= {GOAL_RATIO}x stdlib): {'met' if met else 'MISSED'}")
-    print(f"texts the sandbox received from the bridge: {texts} of {len(bodies)}")
-    return 0 if texts == len(bodies) else 1
+    received = [after - before for before, after in zip([0, *texts], texts, strict=False)]
+    for (name, _), count in zip(BRIDGE_LAYOUTS, received, strict=True):
+        print(f"texts the sandbox received, {name}: {count} of {len(bodies)}")
+    return 0 if all(count == len(bodies) for count in received) else 1
 
 
 if __name__ == "__main__":

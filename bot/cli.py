@@ -168,9 +168,11 @@ def _sandbox_text(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _bootstrap(settings: Settings):
-    from bot.bootstrap import bootstrap
+    from bot.bootstrap import bootstrap, freeze_startup_objects
 
-    return bootstrap(settings)
+    bridge = bootstrap(settings)
+    freeze_startup_objects()
+    return bridge
 
 
 def _serve_console(bridge, note: str = "") -> int:

@@ -21,6 +21,10 @@ HELP = {
     "bridge_web21c_up": ("gauge", "1 when the last Web21C call of every job succeeded."),
     "bridge_work_done_total": ("counter", "Acknowledged requests carried out, by kind."),
     "bridge_work_failed_total": ("counter", "Acknowledged requests that failed, by kind."),
+    "bridge_work_not_kept_total": (
+        "counter",
+        "Acknowledged requests given up on because the database refused them, by kind.",
+    ),
     "bridge_work_interrupted_total": (
         "counter",
         "Acknowledged requests a stopped worker left half-done (reported, not rerun), by kind.",

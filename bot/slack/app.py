@@ -1,9 +1,10 @@
 """The Bolt app: thin listeners that parse, queue the work and `ack()`, nothing more.
 
-Usage errors and help are answered inside the ack (they need no I/O). Everything else is put
-on the work queue (bot.services.work_queue, one INSERT) before the ack, and carried out by a
-worker (bot.slack.work), whose answer reaches the user through the command's response_url.
-If the queue cannot take it, the ack says so: the request is refused, not dropped.
+Usage errors and help are answered inside the ack (they need no I/O). Everything else is
+handed to the work queue (bot.services.work_queue, which writes it to the database a moment
+later) and carried out by a worker (bot.slack.work), whose answer reaches the user through
+the command's response_url. If the queue cannot take it, the ack says so: the request is
+refused, not dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from slack_sdk import WebClient
 
 from bot import cards
 from bot.commands import COMMANDS, Help, StartConference, UsageError, parse
+from bot.services.work_queue import NotAccepted
 from bot.slack import work
 from bot.slack.blocks import INVITE_BLOCK, INVITE_INPUT, INVITE_MODAL, invite_modal
 
@@ -27,32 +29,30 @@ HANDLED_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
 BUTTON_ACTIONS = (cards.HANG_UP, cards.DROP_PARTICIPANT, cards.END_CONFERENCE)
 EVENTS = ("message",)
 NOT_QUEUED = (
-    "The bridge can't take requests right now (its database is unreachable), so this was "
-    "not done. Try again in a minute."
+    "The bridge can't take requests right now ({reason}), so this was not done. "
+    "Try again in a minute."
 )
 
 
 class NotQueued(Exception):
-    """The work queue could not take a request (its database is unreachable)."""
+    """The work queue could not take a request; the message is the answer for Slack."""
 
 
 @dataclass
 class SlackFrontEnd:
     """What the listeners need; bootstrap builds it."""
 
-    # WorkQueue.put(kind, payload, event_id): False for an event already queued once;
-    # raises if the database cannot take it.
-    queue: Callable[[str, dict, str | None], bool]
+    # WorkQueue.put(kind, payload, event_id): raises NotAccepted when it cannot take it.
+    queue: Callable[[str, dict, str | None], None]
     default_region: str
 
-    def hand_off(self, kind: str, payload: dict, event_id: str | None = None) -> bool:
-        """Queue work; False if it is a retry of an event already queued. Raises NotQueued
-        (logged) if the queue could not take it."""
+    def hand_off(self, kind: str, payload: dict, event_id: str | None = None) -> None:
+        """Queue work, or raise NotQueued with the sentence for the requester."""
         try:
-            return self.queue(kind, payload, event_id)
-        except Exception as error:
-            log.error("could not queue %s work: %s", kind, type(error).__name__)
-            raise NotQueued(kind) from error
+            self.queue(kind, payload, event_id)
+        except NotAccepted as refusal:
+            log.warning("refused %s work: the bridge %s", kind, refusal)
+            raise NotQueued(NOT_QUEUED.format(reason=refusal)) from None
 
 
 def create_bolt_app(client: WebClient, signing_secret: str | None, front: SlackFrontEnd) -> App:
@@ -104,8 +104,8 @@ def _command_listener(front: SlackFrontEnd):
                     "response_url": command.get("response_url"),
                 },
             )
-        except NotQueued:
-            ack(NOT_QUEUED)
+        except NotQueued as refusal:
+            ack(str(refusal))
             return
         ack()
 
@@ -126,8 +126,8 @@ def _button_listener(front: SlackFrontEnd):
                     "response_url": body.get("response_url"),
                 },
             )
-        except NotQueued:
-            respond(text=NOT_QUEUED, response_type="ephemeral", replace_original=False)
+        except NotQueued as refusal:
+            respond(text=str(refusal), response_type="ephemeral", replace_original=False)
 
     return listener
 
@@ -157,8 +157,8 @@ def _invite_submission_listener(front: SlackFrontEnd):
         }
         try:
             front.hand_off(work.INVITE, payload)
-        except NotQueued:
-            ack(response_action="errors", errors={INVITE_BLOCK: NOT_QUEUED})
+        except NotQueued as refusal:
+            ack(response_action="errors", errors={INVITE_BLOCK: str(refusal)})
             return
         ack()
 

@@ -64,24 +64,19 @@ def slack_work(
             work["user"], work["channel"], work["thread_ts"], work["ts"], text, work["has_files"]
         )
 
-    def tell(what: Callable[[dict], str]) -> Callable[[dict], None]:
-        def interrupted(work: dict) -> None:
-            note = (
-                f"The bridge stopped while it was carrying out {what(work)}, so it may not have "
-                "finished. Check before you try again."
-            )
-            if work.get("response_url"):
-                _respond(work["response_url"], note)
-            elif work.get("channel"):
-                chat.post_ephemeral(work["channel"], work["user"], note)
-
-        return interrupted
+    def tell(work: dict, text: str) -> None:
+        if work.get("response_url"):
+            _respond(work["response_url"], text)
+        elif work.get("channel"):
+            chat.post_ephemeral(work["channel"], work["user"], text)
+        else:
+            log.warning("no way to reach %s: %s", work.get("user"), text)
 
     return {
-        COMMAND: WorkKind(command, tell(lambda w: f"`{w['command']} {w['text']}`")),
-        BUTTON: WorkKind(button, tell(lambda w: "your button press")),
-        INVITE: WorkKind(invite, tell(lambda w: f"the invitation of {w['text']}")),
-        REPLY: WorkKind(reply, tell(lambda w: "your reply (it may not have been texted)")),
+        COMMAND: WorkKind(command, lambda w: f"`{w['command']} {w['text']}`", tell),
+        BUTTON: WorkKind(button, lambda w: "your button press", tell),
+        INVITE: WorkKind(invite, lambda w: f"the invitation of {w['text']}", tell),
+        REPLY: WorkKind(reply, lambda w: "your thread reply (it may not have been texted)", tell),
     }
 
 

@@ -3,7 +3,9 @@ by a worker, which may be another process (the Procfile's web + worker) and may 
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -46,6 +48,7 @@ def test_a_request_a_crashed_worker_left_half_done_is_reported_not_repeated(
 ):
     with running_bridge(tmp_path, slack, sandbox, worker=False) as web:
         _, _, response_url = web.command("/sms", "07700900123 interrupted by a crash")
+        assert web.bridge.services.work.flush()
         db = web.bridge.services.db
         with db.transaction() as tx:  # a worker took it, then died (kill -9) long ago
             (item,) = tx.work.claim("dead-worker:1", 1)
@@ -70,14 +73,37 @@ def test_a_request_a_crashed_worker_left_half_done_is_reported_not_repeated(
         assert web.bridge.services.work.outstanding() == 0
 
 
-def test_when_the_queue_cannot_take_work_the_ack_says_so(tmp_path, slack, sandbox):
+def test_while_the_database_refuses_work_acks_say_so_and_what_was_acked_is_kept(
+    tmp_path, slack, sandbox
+):
     with running_bridge(tmp_path, slack, sandbox) as bridge:
-        with bridge.bridge.services.db.transaction() as tx:  # the database refuses inserts
-            tx.connection.execute(text("DROP TABLE work_queue"))
-        status, ack, _ = bridge.command("/sms", "07700900123 hello")
+        db = bridge.bridge.services.db
+        with db.transaction() as tx:  # the database refuses to take work
+            tx.connection.execute(text("ALTER TABLE work_queue RENAME TO work_queue_away"))
+        status, ack, _ = bridge.command("/sms", "07700900123 acked before anyone knew")
+        assert (status, ack) == (200, "")
+        health = slack.state.wait_for(
+            lambda s: _degraded(bridge, "cannot write"), what="/healthz to report the queue"
+        )
+        assert health["work queue"] == "cannot write acknowledged requests; 1 kept in memory"
+        status, ack, _ = bridge.command("/sms", "07700900123 refused")
         assert status == 200
-        assert ack == NOT_QUEUED
+        assert ack == NOT_QUEUED.format(reason="its database is unreachable")
         # An event Slack will retry gets a 5xx, so the retry, not a loss, follows:
         event = message_event(GENERAL, "UBOB", "a reply", "1.000200", thread_ts="1.000100")
         status, _ = bridge.post(event_callback_body(event, "EvNOTQUEUED"))
         assert status == 503
+        with db.transaction() as tx:  # the database is back
+            tx.connection.execute(text("ALTER TABLE work_queue_away RENAME TO work_queue"))
+        texts = slack.state.wait_for(
+            lambda s: [m["messageText"] for m in sandbox.sandbox.messages()] or None,
+            what="the kept request carried out",
+        )
+        assert texts == ["acked before anyone knew"]
+
+
+def _degraded(bridge, words: str) -> dict | None:
+    """/healthz's problems, once one of them says `words`."""
+    with urllib.request.urlopen(bridge.url + "/healthz", timeout=5) as answer:
+        problems = json.loads(answer.read()).get("problems", {})
+    return problems if any(words in problem for problem in problems.values()) else None

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bot.metrics import Metrics
-from bot.services.work_queue import WorkKind, WorkQueue, WorkRunner
+from bot.services.work_queue import KEEP_UNWRITTEN, NotAccepted, WorkKind, WorkQueue, WorkRunner
 from storage import Database
 from tests.fakes import FakeClock
 
@@ -27,11 +27,11 @@ def db(tmp_path, clock):
 
 
 class Recorder:
-    """A work kind that records what it was given, and what it was told was interrupted."""
+    """A work kind that records what it carried out and what its requesters were told."""
 
     def __init__(self, fail_on: set[int] = frozenset()):
         self.done: list[int] = []
-        self.interrupted: list[int] = []
+        self.told: list[tuple[int, str]] = []
         self.fail_on = fail_on
         self.lock = threading.Lock()
 
@@ -42,7 +42,17 @@ class Recorder:
             self.done.append(payload["n"])
 
     def kind(self) -> WorkKind:
-        return WorkKind(self.carry_out, lambda payload: self.interrupted.append(payload["n"]))
+        return WorkKind(
+            self.carry_out,
+            lambda payload: f"test {payload['n']}",
+            lambda payload, text: self.told.append((payload["n"], text)),
+        )
+
+
+def _queue(db, clock, recorder, metrics=None) -> WorkQueue:
+    queue = WorkQueue(db, clock, metrics)
+    queue.kinds["test"] = recorder.kind()
+    return queue
 
 
 def _wait_until(predicate, timeout=10.0):
@@ -53,10 +63,11 @@ def _wait_until(predicate, timeout=10.0):
 
 
 def test_everything_queued_is_carried_out_once_and_leaves_the_queue(db, clock):
-    queue, recorder, metrics = WorkQueue(db, clock), Recorder(), Metrics()
-    runner = WorkRunner(queue, {"test": recorder.kind()}, "me", metrics, workers=3)
+    recorder, metrics = Recorder(), Metrics()
+    queue = _queue(db, clock, recorder)
+    runner = WorkRunner(queue, "me", metrics, workers=3)
     for n in range(50):
-        assert queue.put("test", {"n": n}) is True
+        queue.put("test", {"n": n})
     runner.start()
     try:
         _wait_until(lambda: queue.outstanding() == 0)
@@ -67,8 +78,9 @@ def test_everything_queued_is_carried_out_once_and_leaves_the_queue(db, clock):
 
 
 def test_work_queued_while_running_starts_without_waiting_for_a_poll(db, clock):
-    queue, recorder = WorkQueue(db, clock), Recorder()
-    runner = WorkRunner(queue, {"test": recorder.kind()}, "me", Metrics())
+    recorder = Recorder()
+    queue = _queue(db, clock, recorder)
+    runner = WorkRunner(queue, "me", Metrics())
     runner.start()
     try:
         time.sleep(0.05)  # the runner is now waiting for work
@@ -80,18 +92,24 @@ def test_work_queued_while_running_starts_without_waiting_for_a_poll(db, clock):
 
 def test_an_event_delivered_twice_is_queued_once(db, clock):
     queue = WorkQueue(db, clock)
-    assert queue.put("test", {"n": 1}, event_id="Ev1") is True
-    assert queue.put("test", {"n": 1}, event_id="Ev1") is False
-    assert queue.put("test", {"n": 2}, event_id="Ev2") is True
+    queue.put("test", {"n": 1}, event_id="Ev1")
+    queue.put("test", {"n": 1}, event_id="Ev1")
+    assert queue.flush()
+    queue.put("test", {"n": 1}, event_id="Ev1")  # a later retry, after the first was written
+    queue.put("test", {"n": 2}, event_id="Ev2")
+    assert queue.flush()
     assert queue.outstanding() == 2
+    queue.close()
 
 
 def test_failed_or_unknown_work_is_logged_and_never_run_again(db, clock, caplog):
-    queue, recorder, metrics = WorkQueue(db, clock), Recorder(fail_on={2}), Metrics()
-    runner = WorkRunner(queue, {"test": recorder.kind()}, "me", metrics)
+    recorder, metrics = Recorder(fail_on={2}), Metrics()
+    queue = _queue(db, clock, recorder)
+    runner = WorkRunner(queue, "me", metrics)
     queue.put("test", {"n": 1})
     queue.put("test", {"n": 2})
     queue.put("mystery", {"n": 3})
+    assert queue.flush()
     runner.run_waiting()
     runner.stop()  # waits for what started
     assert recorder.done == [1]
@@ -104,16 +122,24 @@ def test_failed_or_unknown_work_is_logged_and_never_run_again(db, clock, caplog)
 
 
 def test_work_a_stopped_worker_left_is_reported_not_rerun(db, clock):
-    queue, recorder = WorkQueue(db, clock), Recorder()
+    recorder = Recorder()
+    queue = _queue(db, clock, recorder)
     queue.put("test", {"n": 1})
     queue.put("test", {"n": 2})
+    assert queue.flush()
     with db.transaction() as tx:  # a worker took item 1, then died
         tx.work.claim("dead-worker", 1)
-    runner = WorkRunner(queue, {"test": recorder.kind()}, "me", Metrics())
+    runner = WorkRunner(queue, "me", Metrics())
     assert runner.report_interrupted() == 0  # it may still be working on it
     clock.advance(6 * 60)
     assert runner.report_interrupted() == 1
-    assert recorder.interrupted == [1]
+    assert recorder.told == [
+        (
+            1,
+            "The bridge stopped while it was carrying out test 1, so it may not have finished. "
+            "Check before you try again.",
+        )
+    ]
     runner.run_waiting()
     runner.stop()
     assert recorder.done == [2]  # item 1 was not run a second time
@@ -124,6 +150,7 @@ def test_health_names_work_that_waits_for_a_worker(db, clock):
     queue = WorkQueue(db, clock)
     assert queue.problem() is None
     queue.put("test", {"n": 1})
+    assert queue.flush()
     assert queue.problem() is None  # just queued
     clock.advance(61)
     problem = queue.problem()
@@ -134,8 +161,9 @@ def test_health_names_work_that_waits_for_a_worker(db, clock):
 def test_a_runner_survives_the_database_going_away(tmp_path, clock, caplog):
     path = tmp_path / "bridge.db"
     db = Database(f"sqlite:///{path}", clock=clock.now)
-    queue, recorder = WorkQueue(db, clock), Recorder()
-    runner = WorkRunner(queue, {"test": recorder.kind()}, "me", Metrics())
+    recorder = Recorder()
+    queue = _queue(db, clock, recorder)
+    runner = WorkRunner(queue, "me", Metrics())
     runner.start()  # no schema yet: every claim fails
     try:
         _wait_until(lambda: any("work queue unreachable" in r.getMessage() for r in caplog.records))
@@ -144,4 +172,51 @@ def test_a_runner_survives_the_database_going_away(tmp_path, clock, caplog):
         _wait_until(lambda: recorder.done == [1])
     finally:
         runner.stop()
+        queue.close()
         db.close()
+
+
+def test_while_the_database_refuses_writes_accepted_work_is_kept_and_new_work_refused(
+    tmp_path, clock
+):
+    db = Database(f"sqlite:///{tmp_path / 'bridge.db'}", clock=clock.now)  # no schema yet
+    recorder = Recorder()
+    queue = _queue(db, clock, recorder)
+    queue.put("test", {"n": 1})  # accepted before anyone knew
+    _wait_until(lambda: "cannot write" in (queue.problem() or ""))
+    assert queue.problem() == "cannot write acknowledged requests; 1 kept in memory"
+    with pytest.raises(NotAccepted, match="its database is unreachable"):
+        queue.put("test", {"n": 2})
+    db.create_schema()  # the database is back: the kept request is written
+    assert queue.flush()
+    _wait_until(lambda: queue.problem() is None)
+    queue.put("test", {"n": 3})  # and new ones are accepted again
+    assert queue.flush()
+    runner = WorkRunner(queue, "me", Metrics())
+    runner.run_waiting()
+    runner.stop()
+    queue.close()
+    assert sorted(recorder.done) == [1, 3]
+    assert recorder.told == []
+    db.close()
+
+
+def test_accepted_work_the_database_never_took_is_reported_not_dropped(tmp_path, clock):
+    db = Database(f"sqlite:///{tmp_path / 'bridge.db'}", clock=clock.now)  # no schema, ever
+    recorder, metrics = Recorder(), Metrics()
+    queue = _queue(db, clock, recorder, metrics)
+    queue.put("test", {"n": 1})
+    _wait_until(lambda: "cannot write" in (queue.problem() or ""))
+    clock.advance(KEEP_UNWRITTEN.total_seconds() + 1)
+    _wait_until(lambda: recorder.told)
+    assert recorder.told == [
+        (
+            1,
+            "The bridge could not keep test 1 (its database was unreachable), so it was not "
+            "done. Try again when the bridge is back.",
+        )
+    ]
+    assert metrics.value("bridge_work_not_kept_total", kind="test") == 1
+    assert queue.flush(timeout=0)  # nothing left in memory
+    queue.close()
+    db.close()
