@@ -96,10 +96,10 @@ def time_requests(port: int, bodies: list[bytes], warmup: int) -> list[float]:
             start = time.perf_counter()
             conn.request("POST", PATH, body, headers)
             response = conn.getresponse()
-            response.read()
+            answer = response.read()
             elapsed = time.perf_counter() - start
-            if response.status != 200:
-                raise SystemExit(f"request {i} answered {response.status}")
+            if response.status != 200 or answer:  # an ack with words refused the command
+                raise SystemExit(f"request {i} answered {response.status}: {answer[:300]!r}")
             if i >= warmup:
                 samples.append(elapsed * 1000)
     finally:
