@@ -80,6 +80,24 @@ class Directory:
             tx.directory.set_number(user_id, number.e164, "profile")
         return number
 
+    def _why_no_number(self, user_id: str) -> str:
+        """Why a user has no usable number: none anywhere, or a profile phone the number
+        policy refuses (said, so nobody wonders why a number they can see is not rung)."""
+        profile = self.chat.user_phone(user_id)
+        if profile:
+            try:
+                parse_number(profile, self.policy.default_region)
+            except NumberRejected as error:
+                reason = str(error).rstrip(".")
+                return (
+                    f"<@{user_id}>'s Slack profile phone can't be used: {reason}. They can "
+                    "register another with `/phone <number>`."
+                )
+        return (
+            f"<@{user_id}> has no known phone number: they can register one with "
+            "`/phone <number>`, or add one to their Slack profile."
+        )
+
     def user_with(self, number: str) -> str | None:
         with self.db.transaction() as tx:
             entry = tx.directory.user_for(number)
@@ -91,10 +109,7 @@ class Directory:
             user_id = self.resolve_user(target)
             number = self.number_of(user_id)
             if number is None:
-                raise Rejected(
-                    f"<@{user_id}> has no known phone number: they can register one with "
-                    "`/phone <number>`, or add one to their Slack profile."
-                )
+                raise Rejected(self._why_no_number(user_id))
             try:
                 check_allowed(number, self.policy.allowed_countries)
             except NumberRejected as error:

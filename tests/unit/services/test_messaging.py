@@ -34,6 +34,17 @@ def test_sms_to_a_user_without_a_number_says_so(services):
         services.messaging.send("UBOB", CHANNEL, UserTarget("UNOPHONE"), "hi")
 
 
+def test_a_user_whose_profile_phone_is_refused_is_told_why(services, chat, telephony):
+    chat.add_user("UPREMIUM", "mallory", "09065 123456")
+    with pytest.raises(Rejected) as refusal:
+        services.messaging.send("UBOB", CHANNEL, UserTarget("UPREMIUM"), "hi")
+    assert "<@UPREMIUM>'s Slack profile phone can't be used" in str(refusal.value)
+    assert "premium-rate number; the bridge never calls or texts those. They can register" in str(
+        refusal.value
+    )
+    assert telephony.sent == []
+
+
 def test_refusals_are_specific(services, telephony):
     with pytest.raises(Rejected, match="premium-rate"):
         services.messaging.send("UBOB", CHANNEL, NumberTarget("09065 123456"), "hi")
