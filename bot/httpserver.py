@@ -97,20 +97,22 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type, max_connections: int, name: str):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        self._slots = threading.BoundedSemaphore(max_connections)
+        self._max_connections = max_connections
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         self.name = name
         super().__init__(address, handler)
 
     def process_request(self, request: socket.socket, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
+        with self._open_lock:
+            full = len(self._open) >= self._max_connections
+            if not full:
+                self._open.add(request)
+        if full:
             log.warning("%s: %d connections open; refusing one more", self.name, len(self._open))
             _refuse(request)
             self.shutdown_request(request)
             return
-        with self._open_lock:
-            self._open.add(request)
         try:
             super().process_request(request, client_address)
         except Exception:  # no thread for it: give the slot back
@@ -125,9 +127,7 @@ class _Server(ThreadingHTTPServer):
 
     def _forget(self, request: socket.socket) -> None:
         with self._open_lock:
-            if request in self._open:
-                self._open.discard(request)
-                self._slots.release()
+            self._open.discard(request)
 
     def close_connections(self) -> None:
         with self._open_lock:
@@ -151,7 +151,7 @@ _INTERNAL_ERROR = ("500 Internal Server Error", [("Content-Type", "text/plain")]
 
 
 class _WsgiHandler(BaseHTTPRequestHandler):
-    """Turn each request into a WSGI call and its answer into one write."""
+    """Turn each request into a WSGI call, and its answer into an HTTP/1.1 response."""
 
     protocol_version = "HTTP/1.1"  # keep-alive: Slack and our clients reuse connections
     disable_nagle_algorithm = True  # small answers go out at once
@@ -201,7 +201,7 @@ class _WsgiHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(payload)))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()  # headers are buffered until here; one write with the body
+        self.end_headers()  # the headers go out in one write, the body in another
         if self.command != "HEAD":
             self.wfile.write(payload)
 

@@ -87,7 +87,7 @@ class WorkQueue:
         self._lock = threading.Lock()
         self._to_write = threading.Event()
         self._new_work = threading.Event()
-        self._failing_since: float | None = None
+        self._failing = False  # the last write failed; new requests are refused meanwhile
         self._stopping = False
         self._writer: threading.Thread | None = None
 
@@ -99,7 +99,7 @@ class WorkQueue:
         time that id is seen, so a retry is neither lost nor done twice. Raises NotAccepted
         while the database refuses writes, or when too much is waiting to be written."""
         with self._lock:
-            if self._failing_since is not None:
+            if self._failing:
                 raise NotAccepted("its database is unreachable")
             if len(self._unwritten) >= MAX_UNWRITTEN:
                 raise NotAccepted("it has too many requests waiting")
@@ -135,9 +135,9 @@ class WorkQueue:
             if self._to_write.wait(timeout=1.0) and not self._stopping:
                 time.sleep(WRITE_COALESCE_SECONDS)  # let a burst gather into one write
             self._to_write.clear()
-            if self._failing_since is not None and not self._unwritten and self.db.ping():
+            if self._failing and not self._unwritten and self.db.ping():
                 with self._lock:  # everything kept was given up on; new requests may come
-                    self._failing_since, failures = None, 0
+                    self._failing, failures = False, 0
                 log.info("work queue: the database answers again")
             while self._unwritten and not self._stopping:
                 with self._lock:
@@ -146,15 +146,15 @@ class WorkQueue:
                     self._write_batch(batch)
                 except Exception as error:
                     failures += 1
-                    self._failing(error, failures)
+                    self._write_failed(error, failures)
                     time.sleep(min(0.1 * 2**failures, 5.0))
                     continue
                 with self._lock:
                     for _ in batch:
                         self._unwritten.popleft()
-                    if self._failing_since is not None:
+                    if self._failing:
                         log.info("work queue: the database takes writes again")
-                    self._failing_since, failures = None, 0
+                    self._failing, failures = False, 0
                 self.wake()  # a runner in this process starts at once
 
     def _write_batch(self, batch: list[_Unwritten]) -> None:
@@ -171,10 +171,10 @@ class WorkQueue:
                 rows.append((request.kind, request.payload))
             tx.work.add_many(rows)
 
-    def _failing(self, error: Exception, failures: int) -> None:
+    def _write_failed(self, error: Exception, failures: int) -> None:
         with self._lock:
-            if self._failing_since is None:
-                self._failing_since = time.monotonic()
+            if not self._failing:
+                self._failing = True
                 log.error(
                     "cannot write acknowledged requests (%s); keeping %d in memory and retrying",
                     type(error).__name__,
@@ -220,7 +220,7 @@ class WorkQueue:
 
     def problem(self) -> str | None:
         """For /healthz: requests that cannot be written, or wait too long for a worker."""
-        if self._failing_since is not None:
+        if self._failing:
             return f"cannot write acknowledged requests; {len(self._unwritten)} kept in memory"
         try:
             with self.db.transaction() as tx:

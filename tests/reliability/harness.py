@@ -139,7 +139,7 @@ class WiredBridge:
         with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
             return json.loads(response.read())
 
-    def drain_tasks(self, timeout: float = 900.0) -> None:
+    def drain_work(self, timeout: float = 900.0) -> None:
         """Wait until every request queued so far has been carried out (a finished request
         leaves the work queue)."""
         deadline = time.monotonic() + timeout

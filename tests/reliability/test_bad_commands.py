@@ -64,7 +64,7 @@ def _send_commands(wired, logs, count: int, seed: int) -> dict[str, int]:
         else:
             assert ack == "", (command, text, ack)
             sent.append((command, text, expected, url))
-    wired.drain_tasks()
+    wired.drain_work()
     silent = [(c, t, e) for c, t, e, url in sent if not wired.responses(url)]
     for command, text, expected in silent:
         assert isinstance(expected, ANSWERED_IN_CHANNEL), ("unanswered", command, text)
@@ -110,7 +110,7 @@ def _send_replies(wired, logs, count: int, seed: int) -> dict[str, int]:
         status, ts = wired.thread_reply(GENERAL, thread_ts, "UBOB", text)
         assert status == 200, text
         typed.append((text, ts))
-    wired.drain_tasks()
+    wired.drain_work()
     state = wired.slack.state
     # A refused reply gets :no_entry_sign: and an ephemeral; a sent one a state reaction
     # (which later changes as the delivery state does, so the reactions.add calls are read).

@@ -124,7 +124,7 @@ def hostile_callbacks(token: str, message_id: str, count: int, seed: int):
 
 def _throw(wired, logs, count: int, seed: int) -> dict[str, int]:
     token, message_id = _sent_text(wired)
-    wired.drain_tasks()
+    wired.drain_work()
     before = _snapshot(wired)
     tally: dict[str, int] = {}
     for kind, to, body, expected in hostile_callbacks(token, message_id, count, seed):

@@ -79,7 +79,7 @@ def _web21c_outage(wired, logs, seconds: float) -> dict[str, float]:
     assert problems(sent, posted(wired.slack.state)) == {}
     status, ack, url = wired.command("/sms", "07700 900123 back again")
     assert status == 200 and ack == ""
-    wired.drain_tasks()
+    wired.drain_work()
     assert wired.responses(url) == []  # sent, so nothing to apologise for
     assert any("back again" in m["messageText"] for m in wired.sandbox.sandbox.messages())
     assert logs.tracebacks() == []

@@ -98,7 +98,7 @@ def _exercise(wired, answers: list[str]) -> None:
         timeout=60,
         what="the bridge recovered",
     )
-    wired.drain_tasks()
+    wired.drain_work()
 
 
 @pytest.mark.postgres

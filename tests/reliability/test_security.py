@@ -172,7 +172,7 @@ def test_toll_fraud_guards_hold_through_the_stack(two_country_bridge, logs):
     )
     status, reply_ts = wired.thread_reply("COPS", parent.ts, "UBOB", "merci, au revoir")
     assert status == 200
-    wired.drain_tasks()
+    wired.drain_work()
     for command, text, ack, url in urls:
         answer = ack or " ".join(wired.responses(url))
         # A Slack profile holding such a number counts as no usable number at all.
