@@ -34,6 +34,7 @@ from bot.services.work_queue import WorkQueue, WorkRunner
 from bot.tasks import Tasks
 from bot.web import Request, Response, WebApp
 from storage import Database, LeaseManager
+from storage.engine import is_memory_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,17 @@ class Bridge:
         self._servers.append(server.start())
         log.info("HTTP server listening on %s", server.url)
         return server
+
+    def start_web(self) -> HttpServer:
+        """What `web` does: answer HTTP, handing what Slack asks for to a child process that
+        writes it to the work queue (bot.work_writer_process), so that the next answer never
+        waits behind a write. `run` writes from its own process: its worker shares it anyway."""
+        if self.bolt_app is not None and not is_memory_sqlite(self.settings.database_url):
+            from bot.work_writer_process import ProcessWriter
+
+            work = self.services.work
+            work.write_with(ProcessWriter(work.db, work.clock, work))
+        return self.start_http()
 
     def start_worker(self) -> None:
         """The scheduled jobs and the work queue's runner: what `worker` (and `run`) do."""

@@ -106,7 +106,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
     bridge = _bootstrap(settings)
-    bridge.start_http()
+    bridge.start_web()
     if settings.socket_mode:
         bridge.start_socket_mode()
     _wait_for_signal()

@@ -4,10 +4,10 @@ carries it out.
 A Slack listener must answer within 3 seconds and, for the bridge's own goal, within a couple
 of milliseconds; texting, calling and posting take far longer, and so, on a busy machine,
 does a database commit. So the listener only parses, hands the request to `WorkQueue.put`
-and acks. `put` keeps the request in memory and a writer thread writes it to the work_queue
-table a moment later (many at once when they come fast); a `WorkRunner` in a worker process
-(or in `run`'s single process) takes it from there and carries it out. Because the queue is
-a table:
+and acks. `put` gives the request to a writer (bot.services.work_writer), which writes it to
+the work_queue table a moment later, many at once when they come fast; in `web` that writer
+is a child process (bot.work_writer_process). A `WorkRunner` in a worker process (or in
+`run`'s single process) takes it from there and carries it out. Because the queue is a table:
 
 - the work behind an ack never competes with the next ack for a CPU or the GIL when `web`
   and `worker` run as separate processes (the Procfile's layout);
@@ -15,9 +15,10 @@ a table:
   started by the next worker; work a worker was in the middle of is never run twice (a text
   sent twice is worse than one not sent) but its requester is told it may not have finished.
 
-What is not covered: a process killed in the millisecond between an ack and the write. While
-the database refuses writes, `put` refuses new requests (the front end says so at once) and
-the ones already acknowledged are kept in memory and retried; if the database stays away for
+What is not covered: a request accepted in the moment before its writer dies (with `web`'s
+child writer, the web process dying loses nothing the child has been sent). While the
+database refuses writes, `put` refuses new requests (the front end says so at once) and the
+ones already acknowledged are kept in memory and retried; if the database stays away for
 KEEP_UNWRITTEN, their requesters are told they were not done.
 """
 
@@ -26,35 +27,26 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.metrics import Metrics
 from bot.ports import Clock
+from bot.services.work_writer import Accepted, NotAccepted, ThreadWriter, Writer
 from bot.tasks import Tasks
 from storage import Database
 from storage.records import WorkItem
 
 log = logging.getLogger(__name__)
 
-HANDLED_EVENT_TTL_SECONDS = 24 * 3600  # Slack stops retrying an event long before this
+__all__ = ["NotAccepted", "WorkKind", "WorkQueue", "WorkRunner"]
+
 POLL_SECONDS = 0.25  # how soon a worker in another process sees new work
 INTERRUPTED_AFTER = timedelta(minutes=5)  # far longer than any request takes (SOAP times out)
 INTERRUPTED_CHECK_SECONDS = 60.0
 WAITING_TOO_LONG = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 30.0
-MAX_UNWRITTEN = 10_000  # acknowledged requests held in memory while the database is away
-KEEP_UNWRITTEN = timedelta(minutes=2)  # then their requesters are told they were not done
-WRITE_BATCH = 500
-# Writing each request on its own costs the acknowledging process a transaction's worth of
-# CPU per request, right when the next request arrives; gathered, it is one per burst.
-WRITE_COALESCE_SECONDS = 0.02
-
-
-class NotAccepted(Exception):
-    """The queue cannot take a request now; the message says why, for the requester."""
 
 
 @dataclass(frozen=True)
@@ -67,29 +59,21 @@ class WorkKind:
     tell: Callable[[dict, str], None]
 
 
-@dataclass(frozen=True)
-class _Unwritten:
-    kind: str
-    payload: dict
-    event_id: str | None
-    accepted_at: datetime
-
-
 class WorkQueue:
-    """Requests acknowledged and not yet finished: in memory for a moment, then in the
-    database until a runner has carried them out."""
+    """Requests acknowledged and not yet finished: with a writer for a moment (in memory, in
+    this process or a child; bot.services.work_writer), then in the database until a runner
+    has carried them out."""
 
     def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None):
         self.db, self.clock = db, clock
         self.kinds: dict[str, WorkKind] = {}  # the front end registers what it queues
         self._metrics = metrics or Metrics()
-        self._unwritten: deque[_Unwritten] = deque()
-        self._lock = threading.Lock()
-        self._to_write = threading.Event()
         self._new_work = threading.Event()
-        self._failing = False  # the last write failed; new requests are refused meanwhile
-        self._stopping = False
-        self._writer: threading.Thread | None = None
+        self._writer: Writer = ThreadWriter(db, clock, self)
+
+    def write_with(self, writer: Writer) -> None:
+        """Hand accepted requests to this writer from now on (before any is accepted)."""
+        self._writer = writer
 
     # --- the front end's side ------------------------------------------------------------
 
@@ -98,100 +82,32 @@ class WorkQueue:
         `event_id` (Slack's, for an event it may deliver again) it is written only the first
         time that id is seen, so a retry is neither lost nor done twice. Raises NotAccepted
         while the database refuses writes, or when too much is waiting to be written."""
-        with self._lock:
-            if self._failing:
-                raise NotAccepted("its database is unreachable")
-            if len(self._unwritten) >= MAX_UNWRITTEN:
-                raise NotAccepted("it has too many requests waiting")
-            self._unwritten.append(_Unwritten(kind, payload, event_id, self.clock.now()))
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write, name="work-writer")
-                self._writer.daemon = True
-                self._writer.start()
-        self._to_write.set()
+        self._writer.put(Accepted(kind, payload, event_id, self.clock.now()))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything accepted so far is written (or given up); False on timeout."""
-        deadline = time.monotonic() + timeout
-        while self._unwritten:
-            if time.monotonic() > deadline:
-                return False
-            self._to_write.set()
-            time.sleep(0.005)
-        return True
+        return self._writer.flush(timeout)
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what was accepted, then stop the writer."""
-        if not self.flush(timeout):
-            log.error("stopping with %d acknowledged requests never written", len(self._unwritten))
-        self._stopping = True
-        self._to_write.set()
-        if self._writer is not None:
-            self._writer.join(timeout=5)
+        self._writer.close(timeout)
 
-    def _write(self) -> None:
-        failures = 0
-        while not self._stopping:
-            if self._to_write.wait(timeout=1.0) and not self._stopping:
-                time.sleep(WRITE_COALESCE_SECONDS)  # let a burst gather into one write
-            self._to_write.clear()
-            if self._failing and not self._unwritten and self.db.ping():
-                with self._lock:  # everything kept was given up on; new requests may come
-                    self._failing, failures = False, 0
-                log.info("work queue: the database answers again")
-            while self._unwritten and not self._stopping:
-                with self._lock:
-                    batch = list(self._unwritten)[:WRITE_BATCH]
-                try:
-                    self._write_batch(batch)
-                except Exception as error:
-                    failures += 1
-                    self._write_failed(error, failures)
-                    time.sleep(min(0.1 * 2**failures, 5.0))
-                    continue
-                with self._lock:
-                    for _ in batch:
-                        self._unwritten.popleft()
-                    if self._failing:
-                        log.info("work queue: the database takes writes again")
-                    self._failing, failures = False, 0
-                self.wake()  # a runner in this process starts at once
+    # --- what the writer reports ---------------------------------------------------------
 
-    def _write_batch(self, batch: list[_Unwritten]) -> None:
-        with self.db.transaction() as tx:
-            rows = []
-            for request in batch:
-                if request.event_id and not tx.events.first_time(
-                    request.event_id, HANDLED_EVENT_TTL_SECONDS
-                ):
-                    log.info(
-                        "event %s was already queued; ignoring Slack's retry", request.event_id
-                    )
-                    continue
-                rows.append((request.kind, request.payload))
-            tx.work.add_many(rows)
+    def written(self, count: int) -> None:
+        self.wake()  # a runner in this process starts at once
 
-    def _write_failed(self, error: Exception, failures: int) -> None:
-        with self._lock:
-            if not self._failing:
-                self._failing = True
-                log.error(
-                    "cannot write acknowledged requests (%s); keeping %d in memory and retrying",
-                    type(error).__name__,
-                    len(self._unwritten),
-                )
-            cutoff = self.clock.now() - KEEP_UNWRITTEN
-            expired = []
-            while self._unwritten and self._unwritten[0].accepted_at < cutoff:
-                expired.append(self._unwritten.popleft())
-        for request in expired:
-            self._metrics.inc("bridge_work_not_kept_total", kind=request.kind)
-            self.tell(
-                request.kind,
-                request.payload,
-                "The bridge could not keep {what} (its database was unreachable), so it was "
-                "not done. Try again when the bridge is back.",
-            )
+    def given_up(self, request: Accepted) -> None:
+        self._metrics.inc("bridge_work_not_kept_total", kind=request.kind)
+        self.tell(
+            request.kind,
+            request.payload,
+            "The bridge could not keep {what} (its database was unreachable), so it was "
+            "not done. Try again when the bridge is back.",
+        )
+
+    def failing(self, now_failing: bool) -> None:
+        """The writer keeps the state; /healthz reads it from there (see problem())."""
 
     # --- the runner's side ---------------------------------------------------------------
 
@@ -216,12 +132,12 @@ class WorkQueue:
     def outstanding(self) -> int:
         """Requests accepted and not yet finished."""
         with self.db.transaction() as tx:
-            return tx.work.outstanding() + len(self._unwritten)
+            return tx.work.outstanding() + self._writer.unwritten()
 
     def problem(self) -> str | None:
         """For /healthz: requests that cannot be written, or wait too long for a worker."""
-        if self._failing:
-            return f"cannot write acknowledged requests; {len(self._unwritten)} kept in memory"
+        if self._writer.is_failing:
+            return f"cannot write acknowledged requests; {self._writer.unwritten()} kept in memory"
         try:
             with self.db.transaction() as tx:
                 count, oldest = tx.work.waiting()

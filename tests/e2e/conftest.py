@@ -121,7 +121,7 @@ def running_bridge(
         **env,
     }
     wired = bootstrap(load_settings(values, dotenv_path=None))
-    server = wired.start_http()
+    server = wired.start_http() if worker else wired.start_web()
     if worker:
         wired.start_worker()
     try:

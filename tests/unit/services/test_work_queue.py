@@ -8,7 +8,8 @@ import time
 import pytest
 
 from bot.metrics import Metrics
-from bot.services.work_queue import KEEP_UNWRITTEN, NotAccepted, WorkKind, WorkQueue, WorkRunner
+from bot.services.work_queue import NotAccepted, WorkKind, WorkQueue, WorkRunner
+from bot.services.work_writer import KEEP_UNWRITTEN
 from storage import Database
 from tests.fakes import FakeClock
 
