@@ -27,6 +27,7 @@ Goal (issue 5): the bridge's p99 under 2 ms and within 3x of the stdlib server's
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -199,11 +200,12 @@ def stand_ins(channels: list[str]) -> Iterator[tuple[tuple[str, str], Callable[[
 
 @contextmanager
 def the_bridge(
-    slack_api_url: str, web21c_url: str, database_url: str, role: str
+    slack_api_url: str, web21c_url: str, database_url: str, role: str, behind_cpus: list[int]
 ) -> Iterator[tuple[int | None, Callable[[], object]]]:
     """The bridge from bootstrap(), started as one of the CLI's commands: `web` (HTTP only:
     parse, hand off, ack), `worker` (carries out the queue) or `run` (both in one process).
-    On the way out a worker first finishes everything queued."""
+    `web`'s queue writer goes on `behind_cpus`. On the way out a worker first finishes
+    everything queued."""
     settings = load_settings(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -217,7 +219,10 @@ def the_bridge(
     )
     bridge = bootstrap(settings)
     freeze_startup_objects()  # as the CLI does after bootstrap()
-    port = bridge.start_http().port if role in ("web", "run") else None
+    server = {"web": bridge.start_web, "run": bridge.start_http}.get(role)  # as the CLI does
+    port = server().port if server else None
+    for child in _children():  # web's queue writer: work behind the ack, like the worker
+        pin(set(behind_cpus), child)
     if role in ("worker", "run"):
         bridge.start_worker()
     try:
@@ -261,7 +266,7 @@ def in_process(kind: str, *args: object) -> Iterator[tuple[object, Connection]]:
     """A server in a process of its own: the client measuring it must not queue for the
     same GIL as the server, nor the server for the stand-ins' (real Slack and Web21C are
     elsewhere). Yields (address, connection); the child's report follows 'stop'."""
-    behind = kind == "stand-ins" or (kind == "bridge" and args[-1] == "worker")
+    behind = kind == "stand-ins" or (kind == "bridge" and "worker" in args)
     cpus = BACK_CPUS if behind else FRONT_CPUS
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     process = multiprocessing.get_context("spawn").Process(
@@ -293,9 +298,18 @@ def _cpu_split() -> tuple[set[int], set[int]]:
 FRONT_CPUS, BACK_CPUS = _cpu_split()  # decided here, before main() pins itself to the front
 
 
-def pin(cpus: set[int]) -> None:
+def pin(cpus: set[int], pid: int = 0) -> None:
     if cpus and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, cpus)
+        os.sched_setaffinity(pid, cpus)
+
+
+def _children() -> list[int]:
+    """This process's child processes (Linux; elsewhere none are found)."""
+    pids = []
+    for task in Path("/proc/self/task").glob("*"):
+        with contextlib.suppress(OSError):
+            pids += [int(pid) for pid in (task / "children").read_text().split()]
+    return pids
 
 
 def receive(conn: Connection, timeout: float) -> object:
@@ -321,7 +335,9 @@ def time_bridge(
     stop them in order: the HTTP process first, so what it queued is all done on the way."""
     with ExitStack() as processes:
         servers = [
-            processes.enter_context(in_process("bridge", *urls, database_url, role))
+            processes.enter_context(
+                in_process("bridge", *urls, database_url, role, sorted(BACK_CPUS))
+            )
             for role in roles
         ]
         samples = time_requests(servers[0][0], bodies, warmup)
