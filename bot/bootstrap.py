@@ -38,6 +38,10 @@ from storage.engine import is_memory_sqlite
 
 log = logging.getLogger(__name__)
 
+
+class StartupError(Exception):
+    """Something outside the bridge refused it at start-up; the message says what to fix."""
+
 SLACK_TIMEOUT = 10  # seconds; inbound.POST_IN_FLIGHT must stay longer than this
 
 
@@ -195,11 +199,27 @@ class Bridge:
 
     def start_socket_mode(self) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
 
         handler = SocketModeHandler(self.bolt_app, self.settings.slack_app_token)
-        handler.connect()
+        try:  # once connected, slack_sdk logs a lost connection and reconnects by itself
+            handler.connect()
+        except SlackApiError as error:  # apps.connections.open refused the app token
+            reason = (error.response or {}).get("error") or "refused"
+            raise StartupError(
+                f"Slack refused the Socket Mode connection ({reason}): SLACK_APP_TOKEN must be "
+                "an app-level token (xapp-...) with the connections:write scope"
+            ) from None
         self._socket_mode = handler
-        log.info("connected to Slack in Socket Mode")
+        self.web.add_health_check("socket mode", self._socket_mode_problem)
+        if handler.client.is_connected():
+            log.info("connected to Slack in Socket Mode")
+        else:
+            log.warning("not connected to Slack in Socket Mode yet; retrying")
+
+    def _socket_mode_problem(self) -> str | None:
+        connected = self._socket_mode is not None and self._socket_mode.client.is_connected()
+        return None if connected else "not connected to Slack's Socket Mode websocket"
 
     def stop(self) -> None:
         self.jobs.stop()

@@ -97,18 +97,26 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         if bridge.sandbox is not None:
             note += f"\nWeb21C sandbox on {bridge.sandbox.url} (docs/web21c-sandbox.md)"
         return _serve_console(bridge, note)
-    if settings.socket_mode:
-        bridge.start_socket_mode()
-    _wait_for_signal()
-    bridge.stop()
-    return 0
+    return _serve_slack(bridge)
 
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
     bridge = _bootstrap(settings)
     bridge.start_web()
-    if settings.socket_mode:
-        bridge.start_socket_mode()
+    return _serve_slack(bridge)
+
+
+def _serve_slack(bridge) -> int:
+    """Connect to Slack's Socket Mode if an app token is set, then serve until a signal."""
+    from bot.bootstrap import StartupError
+
+    if bridge.settings.socket_mode:
+        try:
+            bridge.start_socket_mode()
+        except StartupError as error:
+            print(f"cannot start: {error}", file=sys.stderr)
+            bridge.stop()
+            return 2
     _wait_for_signal()
     bridge.stop()
     return 0

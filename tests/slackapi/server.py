@@ -4,6 +4,8 @@ with SlackApiServer(bot_token="xoxb-test") as slack:
     client = WebClient(token="xoxb-test", base_url=slack.api_url)
     ...
     slack.state.wait_for_messages(channel_id, 1)
+
+Socket Mode apps connect with the app-level token `app_token` (see tests.slackapi.socket_mode).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot.httpserver import HttpServer
 from tests.slackapi.faults import Faults
+from tests.slackapi.socket_mode import APP_TOKEN, ConnectionsOpenApi, SocketModeGateway
 from tests.slackapi.state import SlackState
 from tests.slackapi.wsgi import SlackApiApp
 
@@ -29,11 +32,15 @@ class SlackApiServer:
         port: int = 0,
         state: SlackState | None = None,
         extra_tokens: Iterable[str] = (),
+        app_token: str = APP_TOKEN,
     ):
         self.bot_token = bot_token
+        self.app_token = app_token
         self.state = state or SlackState()
         self.app = SlackApiApp(self.state, [bot_token, *extra_tokens])
-        self._http = HttpServer(self.app, host, port, name="fake-slack")
+        self.socket_mode = SocketModeGateway(host)
+        self.connections_open = ConnectionsOpenApi(self.app, self.socket_mode, [app_token])
+        self._http = HttpServer(self.connections_open, host, port, name="fake-slack")
         self.state.base_url = self._http.url
 
     @property
@@ -65,10 +72,12 @@ class SlackApiServer:
     def start(self) -> SlackApiServer:
         self.state.faults.released.clear()
         self._http.start()
+        self.socket_mode.start()
         return self
 
     def stop(self) -> None:
         self.state.faults.released.set()  # let hanging calls finish so the threads can stop
+        self.socket_mode.stop()
         self._http.stop()
 
     def __enter__(self) -> SlackApiServer:
