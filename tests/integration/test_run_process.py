@@ -56,3 +56,33 @@ def test_a_bad_setting_stops_start_up_with_a_clear_message(tmp_path):
     assert process.returncode == 2
     assert "PORT: expected a whole number from 0 to 65535" in output
     assert "Traceback" not in output
+
+
+def test_an_app_token_slack_refuses_stops_web_with_what_to_fix(tmp_path):
+    """`web` with Socket Mode against the fake Slack, whose app token is another one."""
+    from tests.slackapi import SlackApiServer
+
+    with SlackApiServer() as slack:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WEB21C_"))}
+        environ.update(
+            PORT="0",
+            HOST="127.0.0.1",
+            SLACK_BOT_TOKEN=slack.bot_token,
+            SLACK_APP_TOKEN="xapp-1-revoked",
+            SLACK_API_URL=slack.api_url,
+            WEB21C_ENDPOINT="http://127.0.0.1:9",
+            DATABASE_URL=f"sqlite:///{tmp_path / 'bridge.db'}",
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "web"],
+            cwd=tmp_path,
+            env=environ,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert "cannot start: Slack refused the Socket Mode connection (invalid_auth)" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "xapp-1-revoked" not in result.stdout + result.stderr
