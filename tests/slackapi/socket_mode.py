@@ -36,7 +36,13 @@ from tests.slackapi.identity import APP_ID
 from tests.slackapi.models import CallRecord
 from tests.slackapi.signing import event_callback_body, slash_command_body
 from tests.slackapi.state import WaitTimeout
-from tests.slackapi.wsgi import BadRequest, SlackApiApp, parse_arguments
+from tests.slackapi.wsgi import (
+    BadRequest,
+    SlackApiApp,
+    bearer_token,
+    parse_arguments,
+    read_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -530,11 +536,11 @@ class ConnectionsOpenApi:
             return self.api(environ, start_response)
         started = time.monotonic()
         try:
-            arguments = parse_arguments(environ, _read_body(environ))
+            arguments = parse_arguments(environ, read_body(environ))
         except BadRequest as error:
             arguments, refusal = {}, str(error)
         else:
-            refusal = self._refusal(_bearer(environ) or arguments.get("token"))
+            refusal = self._refusal(bearer_token(environ) or arguments.get("token"))
             arguments.pop("token", None)
         self.api.state.record_call(
             CallRecord(CONNECTIONS_OPEN, arguments, 200, refusal is None, refusal, started)
@@ -552,19 +558,6 @@ class ConnectionsOpenApi:
         if not token:
             return "not_authed"
         return None if token in self.app_tokens else "invalid_auth"
-
-
-def _read_body(environ: dict) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    return environ["wsgi.input"].read(length) if length > 0 else b""
-
-
-def _bearer(environ: dict) -> str | None:
-    scheme, _, token = (environ.get("HTTP_AUTHORIZATION") or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 # ----- payloads as Slack sends them over the websocket -----------------------------------------

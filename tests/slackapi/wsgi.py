@@ -41,7 +41,7 @@ class BadRequest(Exception):
     """A body that is neither valid JSON nor form data."""
 
 
-def _read_body(environ: dict) -> bytes:
+def read_body(environ: dict) -> bytes:
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -68,7 +68,7 @@ def parse_arguments(environ: dict, body: bytes) -> dict[str, Any]:
     return arguments
 
 
-def _bearer(environ: dict) -> str | None:
+def bearer_token(environ: dict) -> str | None:
     header = environ.get("HTTP_AUTHORIZATION") or ""
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -104,7 +104,7 @@ class SlackApiApp:
         return [body]
 
     def _response_url(self, url_id: str, environ: dict):
-        body = _read_body(environ)
+        body = read_body(environ)
         try:
             payload = json.loads(body) if body else {}
         except ValueError:
@@ -117,10 +117,10 @@ class SlackApiApp:
     def _api_call(self, name: str, environ: dict):
         started = time.monotonic()
         try:
-            arguments = parse_arguments(environ, _read_body(environ))
+            arguments = parse_arguments(environ, read_body(environ))
         except BadRequest as error:
             return self._answer(name, {}, started, 200, str(error))
-        token = _bearer(environ) or arguments.pop("token", None)
+        token = bearer_token(environ) or arguments.pop("token", None)
         arguments.pop("token", None)
         if not token:
             return self._answer(name, arguments, started, 200, "not_authed")
