@@ -1,1 +1,1 @@
-"""Adapters: the outside world (Web21C over SOAP) behind the ports of bot.ports."""
+"""Adapters: the outside world (Web21C over SOAP) behind the ports of bot.core.ports."""

@@ -11,7 +11,7 @@ server answering /healthz (to its first 200).
 Memory is VmRSS from /proc/<pid>/status: once ready and idle for 3 s, then after a load like
 benchmark 2's (2,000 texts, 300 with --quick, from 400 senders over 20 channels, injected
 at once and waited for until all are posted and cleared), with VmHWM (the peak). The loaded
-process is the same `run` started through bot.cli.main with the bridge's own pacing lifted
+process is the same `run` started through bot.cli.main.main with the bridge's own pacing lifted
 (one post a second per channel would make 2,000 texts take minutes; bench/paced_delivery.py
 measures pacing); its idle figure is shown too, so the two starts can be compared.
 """
@@ -44,7 +44,7 @@ UNPACED_RUN = (
     "from bot.slack import chat\n"
     "from bot.slack.pacing import ChannelPacer\n"
     "chat.ChannelPacer = functools.partial(ChannelPacer, rate_per_second=1e9, burst=10**6)\n"
-    "from bot.cli import main\n"
+    "from bot.cli.main import main\n"
     "sys.exit(main(['run']))\n"
 )
 HELLO = (

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.web21c.client import Web21CClient  # noqa: E402
 from bench.support.bridge import wired_bridge  # noqa: E402
 from bench.support.standins import StandIns  # noqa: E402
-from bot.commands import NumberTarget  # noqa: E402
+from bot.core.commands import NumberTarget  # noqa: E402
 
 CHANNELS = 50
 MOCK = "mockphones.nat.bt.com:5660"

@@ -6,7 +6,7 @@ Times N sequential `/sms` requests (default 1,000, after a warm-up) over one kee
 connection against, in the same run:
 
 1. a stdlib ThreadingHTTPServer that only verifies the Slack signature (the floor);
-2. a bare Bolt app that only acks, served as the bridge serves (bot.httpserver.HttpServer,
+2. a bare Bolt app that only acks, served as the bridge serves (bot.http.server.HttpServer,
    Bolt's WSGI adapter), in Bolt's default mode and with process_before_response=True (the
    mode the bridge uses);
 3. the bridge itself, from bootstrap(), against the fake Slack server and the Web21C sandbox
@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.web21c.sandbox import SandboxOptions, start_sandbox  # noqa: E402
 from bot.bootstrap import bootstrap, freeze_startup_objects  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.httpserver import HttpServer  # noqa: E402
+from bot.http.server import HttpServer  # noqa: E402
 from tests.slackapi import GENERAL_CHANNEL_ID, SlackApiServer  # noqa: E402
 from tests.slackapi.signing import signed_headers, slash_command_body  # noqa: E402
 
@@ -125,8 +125,8 @@ def verified(secret: bytes, timestamp: str, body: bytes, given: str) -> bool:
 
 
 class VerifyOnly(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, like bot.httpserver
-    disable_nagle_algorithm = True  # as bot.httpserver does
+    protocol_version = "HTTP/1.1"  # keep-alive, like bot.http.server
+    disable_nagle_algorithm = True  # as bot.http.server does
     secret = SECRET.encode()
 
     def do_POST(self) -> None:

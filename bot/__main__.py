@@ -1,5 +1,5 @@
 """`python -m bot` is the same as the `web21c-bridge` console script."""
 
-from bot.cli import main
+from bot.cli.main import main
 
 raise SystemExit(main())

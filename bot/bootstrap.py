@@ -6,7 +6,7 @@ concrete adapter stands behind each port:
 - storage: storage.Database on DATABASE_URL (an embedded SQLite file is migrated here);
 - telephony: adapters.web21c.Web21CClient on WEB21C_ENDPOINT, or on a sandbox started
   in-process when that is unset;
-- chat: Slack (bot.slack) when Slack credentials are set, else the terminal (bot.console).
+- chat: Slack (bot.slack) when Slack credentials are set, else the terminal (bot.console.terminal).
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ import gc
 import logging
 from dataclasses import dataclass, field
 
-from bot.clock import SystemClock
 from bot.config import Settings
-from bot.httpserver import HttpServer
-from bot.jobs import Jobs
-from bot.metrics import Metrics
-from bot.ports import ChatSurface, Clock, Telephony
+from bot.core.clock import SystemClock
+from bot.core.ports import ChatSurface, Clock, Telephony
+from bot.http.app import Request, Response, WebApp
+from bot.http.server import HttpServer
+from bot.observability.metrics import Metrics
+from bot.queue.tasks import Tasks
+from bot.queue.work_queue import WorkQueue, WorkRunner
+from bot.scheduler.jobs import Jobs
 from bot.services.calls import Calls
 from bot.services.conferences import Conferences
 from bot.services.deliveries import Deliveries
@@ -30,9 +33,6 @@ from bot.services.messaging import Messaging, SmsSettings
 from bot.services.parties import Directory, Policy
 from bot.services.routes import Routes
 from bot.services.tracking import LiveTracking
-from bot.services.work_queue import WorkQueue, WorkRunner
-from bot.tasks import Tasks
-from bot.web import Request, Response, WebApp
 from storage import Database, LeaseManager
 from storage.engine import is_memory_sqlite
 
@@ -182,10 +182,10 @@ class Bridge:
 
     def start_web(self) -> HttpServer:
         """What `web` does: answer HTTP, handing what Slack asks for to a child process that
-        writes it to the work queue (bot.work_writer_process), so that the next answer never
+        writes it to the work queue (bot.queue.writer_process), so that the next answer never
         waits behind a write. `run` writes from its own process: its worker shares it anyway."""
         if self.bolt_app is not None and not is_memory_sqlite(self.settings.database_url):
-            from bot.work_writer_process import ProcessWriter
+            from bot.queue.writer_process import ProcessWriter
 
             work = self.services.work
             work.write_with(ProcessWriter(work.db, work.clock, work))
@@ -308,7 +308,7 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
 def _with_console(
     settings: Settings, db: Database, telephony, tasks: Tasks, web: WebApp, out
 ) -> Bridge:
-    from bot.console import CONSOLE_CHANNEL, CONSOLE_USER, Console, ConsoleChat
+    from bot.console.terminal import CONSOLE_CHANNEL, CONSOLE_USER, Console, ConsoleChat
 
     chat = ConsoleChat(out)
     admins = settings.admin_user_ids | {CONSOLE_USER}  # the person at the terminal runs it

@@ -66,7 +66,7 @@ class Settings:
 
     @property
     def secrets(self) -> list[str]:
-        """Values that must never reach a log line (see bot.logs)."""
+        """Values that must never reach a log line (see bot.observability.logs)."""
         values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
         password = urlsplit(self.database_url).password
         return [v for v in [*values, password] if v]

@@ -2,7 +2,7 @@
 
 Repositories read and write these tables with Core statements and hand out frozen records
 (storage.records), so no live ORM object ever leaves a transaction. Statuses are stored as the
-string values of the enums in bot.domain; times are UTC (storage.types.UTCDateTime).
+string values of the enums in bot.core.domain; times are UTC (storage.types.UTCDateTime).
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class RecipientRow(Base):
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     message_id: Mapped[int] = mapped_column(RowId, ForeignKey("messages.id", ondelete="CASCADE"))
     destination_uri: Mapped[str]
-    status: Mapped[str]  # bot.domain.MessageStatus
+    status: Mapped[str]  # bot.core.domain.MessageStatus
     updated_at: Mapped[datetime]
 
 
@@ -139,8 +139,8 @@ class CallRow(Base):
     started_by: Mapped[str]
     channel_id: Mapped[str]
     card_ts: Mapped[str | None]
-    status: Mapped[str] = mapped_column(index=True)  # bot.domain.CallStatus
-    termination_cause: Mapped[str | None]  # bot.domain.CallTerminationCause
+    status: Mapped[str] = mapped_column(index=True)  # bot.core.domain.CallStatus
+    termination_cause: Mapped[str | None]  # bot.core.domain.CallTerminationCause
     start_time: Mapped[datetime | None]
     duration: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
@@ -157,7 +157,7 @@ class ConferenceRow(Base):
     started_by: Mapped[str]
     channel_id: Mapped[str]
     card_ts: Mapped[str | None]
-    status: Mapped[str] = mapped_column(index=True)  # bot.domain.ConferenceStatus
+    status: Mapped[str] = mapped_column(index=True)  # bot.core.domain.ConferenceStatus
     start_time: Mapped[datetime | None]
     duration: Mapped[int] = mapped_column(Integer)
     number_of_participants: Mapped[int] = mapped_column(Integer)
@@ -177,7 +177,7 @@ class ParticipantRow(Base):
     participant_id: Mapped[str] = mapped_column(unique=True)
     uri: Mapped[str]
     slack_user_id: Mapped[str | None]
-    status: Mapped[str]  # bot.domain.ParticipantStatus
+    status: Mapped[str]  # bot.core.domain.ParticipantStatus
     start_time: Mapped[datetime | None]
 
 

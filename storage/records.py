@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.domain import (
+from bot.core.domain import (
     CallStatus,
     CallTerminationCause,
     ConferenceStatus,

@@ -1,4 +1,4 @@
-"""Hand-written fakes at the ports (bot.ports), for unit tests of the services.
+"""Hand-written fakes at the ports (bot.core.ports), for unit tests of the services.
 
 They behave like the real thing in the ways the services rely on and record what was asked of
 them; they are not mocks: no expectations, no auto-generated attributes.
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.cards import Card
-from bot.domain import (
+from bot.core.cards import Card
+from bot.core.domain import (
     CallInformation,
     CallStatus,
     CallTerminationCause,

@@ -1,6 +1,6 @@
 """Typed sub-clients, one per Web21C capability, covering all 18 operations.
 
-Arguments are plain Python values (URIs as `tel:`/`sip:` strings); results are bot.domain
+Arguments are plain Python values (URIs as `tel:`/`sip:` strings); results are bot.core.domain
 values. URIs are checked against BT's patterns before anything is sent.
 """
 
@@ -12,7 +12,7 @@ from adapters.web21c import results
 from adapters.web21c.contract import CONFERENCING, INBOUND, ONE_WAY, THIRD_PARTY_CALL
 from adapters.web21c.operations import OperationCaller
 from adapters.web21c.uris import check_party_uri, url_problem
-from bot.domain import (
+from bot.core.domain import (
     CallInformation,
     ConferenceInfo,
     DeliveryStatus,

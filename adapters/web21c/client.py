@@ -1,8 +1,8 @@
-"""Web21CClient: the bridge's Telephony port (bot.ports.Telephony) over Web21C SOAP.
+"""Web21CClient: the bridge's Telephony port (bot.core.ports.Telephony) over Web21C SOAP.
 
     client = Web21CClient("http://127.0.0.1:8021", key_file=..., cert_file=...)
     call_id = client.make_call("tel:+447700900001", "tel:+447700900002")
-    client.get_call_information(call_id)   # -> bot.domain.CallInformation
+    client.get_call_information(call_id)   # -> bot.core.domain.CallInformation
 
 The port's methods use Messaging/OneWay for texts out and Messaging/Inbound for texts in;
 `client.inbound`, `client.one_way`, `client.conferencing` and `client.third_party_call` reach
@@ -27,7 +27,7 @@ from adapters.web21c.transport import DEFAULT_MAX_RESPONSE_BYTES, SoapTransport
 from adapters.web21c.uris import url_problem
 from adapters.web21c.wsse import Signer
 from bot.config import Settings
-from bot.domain import (
+from bot.core.domain import (
     CallInformation,
     ConferenceInfo,
     DeliveryStatus,
@@ -37,7 +37,7 @@ from bot.domain import (
 
 
 class Web21CClient:
-    """All of Web21C behind typed methods; raises bot.domain.TelephonyError subclasses."""
+    """All of Web21C behind typed methods; raises bot.core.domain.TelephonyError subclasses."""
 
     def __init__(
         self,

@@ -11,7 +11,7 @@ from lxml import etree
 from adapters.web21c import safexml
 from adapters.web21c.contract import SOAP_ENV_NS, Capability, validate
 from adapters.web21c.faults import error_for_fault, readable
-from bot.domain import ServiceUnavailable
+from bot.core.domain import ServiceUnavailable
 
 
 def read_response(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape
 
-from bot.domain import (
+from bot.core.domain import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -39,7 +39,7 @@ def readable(text: str, limit: int = MAX_FAULT_TEXT) -> str:
 
 
 def error_for_fault(faultcode: str, faultstring: str) -> TelephonyError:
-    """The bot.domain error for a fault, carrying the service's fault string."""
+    """The bot.core.domain error for a fault, carrying the service's fault string."""
     local = faultcode.rsplit(":", 1)[-1].strip()
     message = readable(faultstring) or readable(local) or "SOAP fault"
     if local.endswith("PermissionDeniedException"):

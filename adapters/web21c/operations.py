@@ -19,7 +19,7 @@ from adapters.web21c.contract import Capability
 from adapters.web21c.envelope import read_response
 from adapters.web21c.transport import SoapTransport
 from adapters.web21c.wsse import Signer
-from bot.domain import InvalidArgument, ServiceUnavailable
+from bot.core.domain import InvalidArgument, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Validated response elements -> bot.domain values. Nothing zeep- or lxml-shaped leaves here.
+"""Validated response elements -> bot.core.domain values. Nothing zeep- or lxml-shaped leaves here.
 
 The element passed in has already been validated against the schema (envelope.py), so the
 required children exist and enumerations hold known values.
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from bot.domain import (
+from bot.core.domain import (
     CallInformation,
     CallStatus,
     CallTerminationCause,

@@ -1,7 +1,7 @@
 """HTTP for SOAP: one pooled requests.Session, (connect, read) timeouts, bounded bodies.
 
 Every way the network can fail (refused, reset, timed out, a body too large or too slow)
-comes out as bot.domain.ServiceUnavailable; requests' own exceptions never escape.
+comes out as bot.core.domain.ServiceUnavailable; requests' own exceptions never escape.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 import requests
 from requests.adapters import HTTPAdapter
 
-from bot.domain import ServiceUnavailable
+from bot.core.domain import ServiceUnavailable
 
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 

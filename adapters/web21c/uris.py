@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from bot.domain import InvalidArgument
+from bot.core.domain import InvalidArgument
 
 TEL_URI = re.compile(r"^tel:(?:\+\s*)?([1-9][\d\-\s]+)$")
 SIP_URI = re.compile(r"^sip:(.+@)?(.+?)(:\d+)?$")

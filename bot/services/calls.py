@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands import Target
-from bot.domain import CallStatus, TelephonyError
-from bot.numbers import NumberRejected, check_allowed, display
-from bot.ports import ChatSurface, Telephony
+from bot.core.commands import Target
+from bot.core.domain import CallStatus, TelephonyError
+from bot.core.numbers import NumberRejected, check_allowed, display
+from bot.core.ports import ChatSurface, Telephony
 from bot.services.cards import call_card
 from bot.services.errors import Rejected
 from bot.services.parties import Directory, Party, Policy

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.cards import (
+from bot.core.cards import (
     DROP_PARTICIPANT,
     END_CONFERENCE,
     HANG_UP,
@@ -18,8 +18,8 @@ from bot.cards import (
     Card,
     Row,
 )
-from bot.domain import CallStatus, CallTerminationCause, ConferenceStatus, ParticipantStatus
-from bot.numbers import display
+from bot.core.domain import CallStatus, CallTerminationCause, ConferenceStatus, ParticipantStatus
+from bot.core.numbers import display
 
 
 def call_card(call, calling_label: str, called_label: str) -> Card:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.commands import Target
-from bot.domain import ConferenceStatus, ParticipantStatus, TelephonyError
-from bot.numbers import display
-from bot.ports import ChatSurface, Telephony
+from bot.core.commands import Target
+from bot.core.domain import ConferenceStatus, ParticipantStatus, TelephonyError
+from bot.core.numbers import display
+from bot.core.ports import ChatSurface, Telephony
 from bot.services.cards import conference_card
 from bot.services.errors import Rejected
 from bot.services.parties import Directory, Party, Policy

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain import DeliveryStatus, MessageStatus, NotFound
-from bot.ports import Telephony
+from bot.core.domain import DeliveryStatus, MessageStatus, NotFound
+from bot.core.ports import Telephony
 from bot.services.messaging import Messaging
 from storage import Database
 

@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import cards
-from bot.commands import (
+from bot.core import cards
+from bot.core.commands import (
     USAGE,
     Command,
     Help,
@@ -22,7 +22,7 @@ from bot.commands import (
     StartConference,
     Target,
 )
-from bot.domain import ChatError, TelephonyError
+from bot.core.domain import ChatError, TelephonyError
 from bot.services.calls import Calls
 from bot.services.conferences import Conferences
 from bot.services.errors import Rejected

@@ -23,10 +23,10 @@ from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from bot.domain import ChatError
-from bot.metrics import Metrics
-from bot.numbers import number_from_uri
-from bot.ports import ChatSurface, Clock, Telephony
+from bot.core.domain import ChatError
+from bot.core.numbers import number_from_uri
+from bot.core.ports import ChatSurface, Clock, Telephony
+from bot.observability.metrics import Metrics
 from bot.services.messaging import Messaging
 from bot.services.parties import Directory, Party
 from storage import Database

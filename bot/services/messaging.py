@@ -13,15 +13,15 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.commands import Target
-from bot.domain import DeliveryStatus, MessageStatus, TelephonyError
-from bot.metrics import Metrics
-from bot.numbers import display
-from bot.ports import ChatSurface, Clock, Telephony
+from bot.core.commands import Target
+from bot.core.domain import DeliveryStatus, MessageStatus, TelephonyError
+from bot.core.numbers import display
+from bot.core.ports import ChatSurface, Clock, Telephony
+from bot.core.sms_text import measure
+from bot.observability.metrics import Metrics
 from bot.services.errors import Rejected
 from bot.services.parties import Directory, Party
 from bot.services.telephony_errors import explain
-from bot.sms_text import measure
 from storage import Database
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands import NumberTarget, Target, UserTarget
-from bot.numbers import NumberRejected, PhoneNumber, check_allowed, display, parse_number
-from bot.ports import ChatSurface
+from bot.core.commands import NumberTarget, Target, UserTarget
+from bot.core.numbers import NumberRejected, PhoneNumber, check_allowed, display, parse_number
+from bot.core.ports import ChatSurface
 from bot.services.errors import Rejected
 from storage import Database
 

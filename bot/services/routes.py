@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands import ChannelRef
-from bot.ports import ChatSurface
+from bot.core.commands import ChannelRef
+from bot.core.ports import ChatSurface
 from bot.services.errors import Rejected
 from bot.services.parties import Policy
 from storage import Database

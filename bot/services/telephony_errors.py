@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import (
+from bot.core.domain import (
     InvalidArgument,
     NotFound,
     PermissionDenied,

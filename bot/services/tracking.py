@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.domain import NotFound, TelephonyError
+from bot.core.domain import NotFound, TelephonyError
 from bot.services.calls import Calls
 from bot.services.conferences import Conferences
 from storage import Database

@@ -1,7 +1,7 @@
 """The Bolt app: thin listeners that parse, queue the work and `ack()`, nothing more.
 
 Usage errors and help are answered inside the ack (they need no I/O). Everything else is
-handed to the work queue (bot.services.work_queue, which writes it to the database a moment
+handed to the work queue (bot.queue.work_queue, which writes it to the database a moment
 later) and carried out by a worker (bot.slack.work), whose answer reaches the user through
 the command's response_url. If the queue cannot take it, the ack says so: the request is
 refused, not dropped.
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from bot import cards
-from bot.commands import COMMANDS, Help, StartConference, UsageError, parse
-from bot.services.work_queue import NotAccepted
+from bot.core import cards
+from bot.core.commands import COMMANDS, Help, StartConference, UsageError, parse
+from bot.queue.work_queue import NotAccepted
 from bot.slack import work
 from bot.slack.blocks import INVITE_BLOCK, INVITE_INPUT, INVITE_MODAL, invite_modal
 

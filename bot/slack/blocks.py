@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards import Button, Card
+from bot.core.cards import Button, Card
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000

@@ -17,8 +17,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.cards import Card
-from bot.domain import ChatError
+from bot.core.cards import Card
+from bot.core.domain import ChatError
 from bot.slack.blocks import card_blocks
 from bot.slack.pacing import ChannelPacer
 

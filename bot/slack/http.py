@@ -16,7 +16,7 @@ import logging
 
 from slack_bolt import App, BoltRequest
 
-from bot.web import Request, Response
+from bot.http.app import Request, Response
 
 log = logging.getLogger(__name__)
 

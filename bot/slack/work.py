@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 from slack_bolt.context.respond import Respond
 
-from bot.commands import StartConference, UsageError, parse
-from bot.ports import ChatSurface
+from bot.core.commands import StartConference, UsageError, parse
+from bot.core.ports import ChatSurface
+from bot.queue.work_queue import WorkKind
 from bot.services.dispatch import Dispatcher, Invocation, answer
 from bot.services.messaging import Messaging
-from bot.services.work_queue import WorkKind
 from bot.slack.text import to_plain
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Row, func, or_, select, update
 
-from bot.domain import CallStatus, CallTerminationCause
+from bot.core.domain import CallStatus, CallTerminationCause
 from storage.models import CallRow
 from storage.records import Call
 from storage.repositories.base import Repository

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Row, func, or_, select, update
 
-from bot.domain import ConferenceStatus, ParticipantStatus
+from bot.core.domain import ConferenceStatus, ParticipantStatus
 from storage.models import ConferenceRow, ParticipantRow
 from storage.records import Conference, Participant
 from storage.repositories.base import Repository

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Row, bindparam, exists, select, update
 
-from bot.domain import MessageStatus
+from bot.core.domain import MessageStatus
 from storage.models import MessageRow, RecipientRow
 from storage.records import Direction, Message, Recipient
 from storage.repositories.base import Repository

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.cards import DROP_PARTICIPANT, HANG_UP, INVITE_PARTICIPANT
+from bot.core.cards import DROP_PARTICIPANT, HANG_UP, INVITE_PARTICIPANT
 from bot.slack.blocks import INVITE_BLOCK, INVITE_INPUT, INVITE_MODAL
 from tests.e2e.conftest import GENERAL, SIGNING_SECRET
 from tests.slackapi.signing import signed_headers, slash_command_body

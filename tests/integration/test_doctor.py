@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 
 from adapters.web21c.sandbox import start_sandbox
+from bot.cli.doctor import run
 from bot.config import load_settings
-from bot.doctor import run
 from storage.migrate import upgrade
 from tests.slackapi import SlackApiServer
 

@@ -1,4 +1,4 @@
-"""bot.httpserver: the HTTP/1.1 server every part of the bridge is served by, over real
+"""bot.http.server: the HTTP/1.1 server every part of the bridge is served by, over real
 loopback sockets, including the clients that misbehave."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bot.httpserver import HttpServer
+from bot.http.server import HttpServer
 
 
 def echo_app(environ, start_response):

@@ -11,8 +11,8 @@ import yaml
 from slack_bolt import BoltRequest
 from slack_sdk import WebClient
 
-from bot import cards
-from bot.commands import COMMANDS
+from bot.core import cards
+from bot.core.commands import COMMANDS
 from bot.slack.app import BUTTON_ACTIONS, EVENTS, SlackFrontEnd, create_bolt_app
 from tests.slackapi import SlackApiServer
 from tests.slackapi.signing import (

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.clock import SystemClock
-from bot.services.work_writer import Accepted, NotAccepted
-from bot.work_writer_process import ProcessWriter
+from bot.core.clock import SystemClock
+from bot.queue.writer import Accepted, NotAccepted
+from bot.queue.writer_process import ProcessWriter
 from storage import Database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,9 +92,9 @@ def test_what_a_dying_web_process_sent_is_still_written(tmp_path, db):
         f"""
         import os, signal, sys
         sys.path.insert(0, {str(ROOT)!r})
-        from bot.clock import SystemClock
-        from bot.services.work_writer import Accepted
-        from bot.work_writer_process import ProcessWriter
+        from bot.core.clock import SystemClock
+        from bot.queue.writer import Accepted
+        from bot.queue.writer_process import ProcessWriter
         from storage import Database
 
         class Quiet:
@@ -172,5 +172,5 @@ def test_while_the_database_refuses_writes_requests_are_kept_and_new_ones_refuse
     assert listener.states == [True, False]
     # the child's log records are logged here, under the child's logger names
     failing = [r for r in caplog.records if "cannot write acknowledged requests" in r.message]
-    assert failing and failing[0].name == "bot.services.work_writer"
+    assert failing and failing[0].name == "bot.queue.writer"
     assert failing[0].levelno == logging.ERROR

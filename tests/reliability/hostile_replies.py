@@ -2,7 +2,7 @@
 
 Each reply is (kind, operation, raw HTTP bytes, must_fail). `must_fail` is False only for
 kinds that are still valid by the contract (odd but well-formed ids), which the client may
-accept; every other kind must come out as a bot.domain.TelephonyError.
+accept; every other kind must come out as a bot.core.domain.TelephonyError.
 """
 
 from __future__ import annotations

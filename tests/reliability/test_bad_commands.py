@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from bot.commands import Help, PlaceCall, SendSms, StartConference, UsageError, parse
+from bot.core.commands import Help, PlaceCall, SendSms, StartConference, UsageError, parse
 from tests.reliability.generators import commands, reply_texts
 from tests.reliability.harness import GENERAL
 

@@ -1,5 +1,5 @@
 """1,000 malformed or hostile SOAP responses to the Web21C client, from a loopback server that
-sends whatever bytes it is told to: each must come out as a typed bot.domain error (or, for
+sends whatever bytes it is told to: each must come out as a typed bot.core.domain error (or, for
 replies still inside the contract, a typed value), never as an lxml, requests, zeep, KeyError
 or ValueError exception, and never carry an unbounded or control-laden message to a user.
 
@@ -16,7 +16,7 @@ import pytest
 
 from adapters.web21c.client import Web21CClient
 from adapters.web21c.sandbox import SandboxOptions, start_sandbox
-from bot.domain import TelephonyError
+from bot.core.domain import TelephonyError
 from tests.reliability.harness import text_the_service
 from tests.reliability.hostile_replies import MUTATIONS, hostile_replies
 from tests.reliability.hostile_web21c import HostileWeb21C

@@ -19,7 +19,7 @@ import urllib.request
 
 import pytest
 
-from bot.logs import QUIET_LIBRARIES, configure_logging
+from bot.observability.logs import QUIET_LIBRARIES, configure_logging
 from storage.migrate import upgrade
 from tests.reliability import pg_cluster
 from tests.reliability.harness import (

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from slack_sdk import WebClient
 
-from bot.httpserver import HttpServer
+from bot.http.server import HttpServer
 from tests.slackapi.faults import Faults
 from tests.slackapi.socket_mode import APP_TOKEN, ConnectionsOpenApi, SocketModeGateway
 from tests.slackapi.state import SlackState

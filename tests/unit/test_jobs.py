@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from bot.domain import ServiceUnavailable
-from bot.jobs import Jobs
-from bot.metrics import Metrics
+from bot.core.domain import ServiceUnavailable
+from bot.observability.metrics import Metrics
+from bot.scheduler.jobs import Jobs
 
 
 class FlakyLeases:

@@ -1,6 +1,6 @@
 import logging
 
-from bot.logs import RedactSecrets
+from bot.observability.logs import RedactSecrets
 
 
 def test_secrets_are_blanked_from_messages_arguments_and_tracebacks():

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.numbers import (
+from bot.core.numbers import (
     NumberRejected,
     check_allowed,
     display,

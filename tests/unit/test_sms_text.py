@@ -1,4 +1,4 @@
-from bot.sms_text import measure
+from bot.core.sms_text import measure
 
 
 def test_gsm7_fits_160_in_one_segment_and_153_per_segment_after():

@@ -24,7 +24,7 @@ from adapters.web21c.sandbox.faultinjection import FaultInjection
 from adapters.web21c.sandbox.soap import SoapEndpoint, SoapFault
 from adapters.web21c.sandbox.state import DEFAULT_SERVICE_URI, SandboxState
 from adapters.web21c.wsse import pem_to_der
-from bot.httpserver import HttpServer
+from bot.http.server import HttpServer
 
 log = logging.getLogger(__name__)
 

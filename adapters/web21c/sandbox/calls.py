@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters.web21c.sandbox.phones import Phone
-from bot.domain import CallStatus, CallTerminationCause
+from bot.core.domain import CallStatus, CallTerminationCause
 
 DEFAULT_DIAL_TIMEOUT_SECONDS = 30
 FOREVER = float("inf")

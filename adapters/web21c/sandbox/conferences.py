@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from adapters.web21c.sandbox.calls import FOREVER, hang_up_time, ring
 from adapters.web21c.sandbox.phones import Phone
-from bot.domain import ConferenceStatus, ParticipantStatus
+from bot.core.domain import ConferenceStatus, ParticipantStatus
 
 INVITE_DIAL_TIMEOUT_SECONDS = 30
 

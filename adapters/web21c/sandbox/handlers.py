@@ -16,7 +16,7 @@ from adapters.web21c.contract import CONFERENCING, INBOUND, ONE_WAY, THIRD_PARTY
 from adapters.web21c.sandbox.clock import xs_datetime
 from adapters.web21c.sandbox.state import Refused, SandboxState
 from adapters.web21c.uris import uri_problem, url_problem
-from bot.domain import ParticipantInfo
+from bot.core.domain import ParticipantInfo
 
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 

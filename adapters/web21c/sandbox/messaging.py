@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from adapters.web21c.sandbox.phones import Phone, SmsOutcome
-from bot.domain import MessageStatus
+from bot.core.domain import MessageStatus
 
 SENT_AFTER = 1.0
 DELIVERED_AFTER = 3.0

@@ -1,7 +1,7 @@
 """The sandbox's world: calls, conferences and texts behind one lock, on one simulated clock.
 
 The SOAP and admin front ends call these methods from many server threads; every method
-takes the lock, so each sees and leaves a consistent world. Results are bot.domain values
+takes the lock, so each sees and leaves a consistent world. Results are bot.core.domain values
 (the wire shapes) or plain dicts for the JSON views.
 """
 
@@ -24,7 +24,7 @@ from adapters.web21c.sandbox.messaging import (
     first_word,
 )
 from adapters.web21c.sandbox.phones import ECHO_NUMBER, Phone, UnknownMockPhone, phone_for
-from bot.domain import (
+from bot.core.domain import (
     CallInformation,
     ConferenceInfo,
     ConferenceStatus,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain import CallStatus, CallTerminationCause, ConferenceStatus, ParticipantStatus
+from bot.core.domain import CallStatus, CallTerminationCause, ConferenceStatus, ParticipantStatus
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

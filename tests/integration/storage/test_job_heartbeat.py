@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from bot.jobs import Jobs, lease_seconds
-from bot.metrics import Metrics
+from bot.observability.metrics import Metrics
+from bot.scheduler.jobs import Jobs, lease_seconds
 from storage import LeaseManager
 
 

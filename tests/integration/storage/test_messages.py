@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain import MessageStatus
+from bot.core.domain import MessageStatus
 from storage.records import Direction
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.web21c.client import Web21CClient
 from adapters.web21c.sandbox import SandboxOptions, start_sandbox
-from bot.httpserver import HttpServer
+from bot.http.server import HttpServer
 from tests.unit.web21c.keys import make_key_pair
 
 

@@ -7,8 +7,8 @@ import requests
 
 from adapters.web21c.client import Web21CClient
 from adapters.web21c.sandbox import SandboxOptions, start_sandbox
-from bot.domain import CallStatus, ServiceFailure, ServiceUnavailable
-from bot.httpserver import HttpServer
+from bot.core.domain import CallStatus, ServiceFailure, ServiceUnavailable
+from bot.http.server import HttpServer
 from tests.integration.web21c.conftest import EventReceiver
 
 

@@ -7,7 +7,7 @@ import requests
 from lxml import etree
 
 from adapters.web21c.contract import CONFERENCING, INBOUND, ONE_WAY, SOAP_ENV_NS, THIRD_PARTY_CALL
-from bot.domain import InvalidArgument, NotFound
+from bot.core.domain import InvalidArgument, NotFound
 
 TPC = THIRD_PARTY_CALL.namespace
 

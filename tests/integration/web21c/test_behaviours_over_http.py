@@ -9,7 +9,7 @@ import pytest
 
 from adapters.web21c.client import Web21CClient
 from adapters.web21c.sandbox import SandboxOptions, start_sandbox
-from bot.domain import CallStatus, CallTerminationCause, MessageStatus
+from bot.core.domain import CallStatus, CallTerminationCause, MessageStatus
 
 ORDINARY = "tel:+447700900123"
 T = CallTerminationCause

@@ -12,14 +12,14 @@ import pytest
 from adapters.web21c.client import Web21CClient
 from adapters.web21c.contract import SOAP_ENV_NS, THIRD_PARTY_CALL
 from adapters.web21c.faults import fault_envelope
-from bot.domain import (
+from bot.core.domain import (
     CallStatus,
     NotFound,
     PermissionDenied,
     ServiceFailure,
     ServiceUnavailable,
 )
-from bot.httpserver import HttpServer
+from bot.http.server import HttpServer
 
 TPC = THIRD_PARTY_CALL.namespace
 Reply = tuple[str, list[tuple[str, str]], object]  # status line, headers, body bytes or iterable

@@ -7,14 +7,14 @@ from datetime import datetime
 
 import requests
 
-from bot.domain import (
+from bot.core.domain import (
     CallStatus,
     CallTerminationCause,
     ConferenceStatus,
     MessageStatus,
     ParticipantStatus,
 )
-from bot.ports import Telephony
+from bot.core.ports import Telephony
 
 HAPPY, ORDINARY = "tel:+447700900001", "tel:+447700900123"
 

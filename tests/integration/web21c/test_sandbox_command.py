@@ -10,7 +10,7 @@ import sys
 import requests
 
 from adapters.web21c.client import Web21CClient
-from bot.domain import CallStatus
+from bot.core.domain import CallStatus
 
 
 def test_sandbox_subcommand_serves_until_sigterm(tmp_path):

@@ -12,7 +12,7 @@ from adapters.web21c.sandbox import SandboxOptions, start_sandbox
 from adapters.web21c.transport import SoapTransport
 from adapters.web21c.wsse import Signer
 from bot.config import Settings
-from bot.domain import CallStatus, PermissionDenied
+from bot.core.domain import CallStatus, PermissionDenied
 
 
 @pytest.fixture

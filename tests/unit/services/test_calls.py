@@ -2,9 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.cards import HANG_UP
-from bot.commands import NumberTarget, UserTarget
-from bot.domain import CallInformation, CallStatus, CallTerminationCause
+from bot.core.cards import HANG_UP
+from bot.core.commands import NumberTarget, UserTarget
+from bot.core.domain import CallInformation, CallStatus, CallTerminationCause
 from bot.services.dispatch import Invocation
 from bot.services.errors import Rejected
 from tests.unit.services.conftest import ADMIN, CHANNEL

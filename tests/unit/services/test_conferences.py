@@ -1,6 +1,6 @@
-from bot.cards import DROP_PARTICIPANT, END_CONFERENCE, INVITE_PARTICIPANT
-from bot.commands import NumberTarget, StartConference, UserTarget
-from bot.domain import ConferenceInfo, ConferenceStatus, ParticipantInfo, ParticipantStatus
+from bot.core.cards import DROP_PARTICIPANT, END_CONFERENCE, INVITE_PARTICIPANT
+from bot.core.commands import NumberTarget, StartConference, UserTarget
+from bot.core.domain import ConferenceInfo, ConferenceStatus, ParticipantInfo, ParticipantStatus
 from bot.services.dispatch import Invocation
 from tests.unit.services.conftest import CHANNEL
 

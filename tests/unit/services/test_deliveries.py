@@ -1,7 +1,7 @@
 import json
 
-from bot.commands import NumberTarget
-from bot.domain import DeliveryStatus, MessageStatus
+from bot.core.commands import NumberTarget
+from bot.core.domain import DeliveryStatus, MessageStatus
 from tests.unit.services.conftest import CHANNEL
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.commands import NumberTarget
-from bot.domain import ChatError, ServiceUnavailable
+from bot.core.commands import NumberTarget
+from bot.core.domain import ChatError, ServiceUnavailable
 from tests.unit.services.conftest import CHANNEL
 
 ECHO = "tel:+447700900000"

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.commands import NumberTarget, UserTarget
-from bot.domain import DeliveryStatus, MessageStatus, ServiceUnavailable
+from bot.core.commands import NumberTarget, UserTarget
+from bot.core.domain import DeliveryStatus, MessageStatus, ServiceUnavailable
 from bot.services.errors import Rejected
 from tests.unit.services.conftest import CHANNEL
 

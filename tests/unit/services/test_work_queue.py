@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from bot.metrics import Metrics
-from bot.services.work_queue import NotAccepted, WorkKind, WorkQueue, WorkRunner
-from bot.services.work_writer import KEEP_UNWRITTEN
+from bot.observability.metrics import Metrics
+from bot.queue.work_queue import NotAccepted, WorkKind, WorkQueue, WorkRunner
+from bot.queue.writer import KEEP_UNWRITTEN
 from storage import Database
 from tests.fakes import FakeClock
 

@@ -6,7 +6,7 @@ import pytest
 
 from adapters.web21c.sandbox.calls import Call, plan_call
 from adapters.web21c.sandbox.phones import phone_for
-from bot.domain import CallStatus, CallTerminationCause
+from bot.core.domain import CallStatus, CallTerminationCause
 
 HAPPY = "tel:+447700900001"
 BUSY = "tel:+447700900002"

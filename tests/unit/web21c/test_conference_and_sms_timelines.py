@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.web21c.sandbox.conferences import Conference, Participant
 from adapters.web21c.sandbox.messaging import InboundQueue, InboundText, Recipient, first_word
 from adapters.web21c.sandbox.phones import phone_for
-from bot.domain import ConferenceStatus, MessageStatus, ParticipantStatus
+from bot.core.domain import ConferenceStatus, MessageStatus, ParticipantStatus
 
 
 def _invite(conference: Conference, uri: str, at: float) -> Participant:

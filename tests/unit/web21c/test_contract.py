@@ -17,7 +17,7 @@ from adapters.web21c.contract import (
     XSD_NS,
     validate,
 )
-from bot import domain
+from bot.core import domain
 
 
 def _wsdl(capability):

@@ -6,7 +6,7 @@ import pytest
 
 from adapters.web21c.faults import error_for_fault, fault_envelope
 from adapters.web21c.uris import check_party_uri, uri_problem, url_problem
-from bot.domain import InvalidArgument, NotFound, PermissionDenied, ServiceFailure
+from bot.core.domain import InvalidArgument, NotFound, PermissionDenied, ServiceFailure
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The real clock behind bot.ports.Clock."""
+"""The real clock behind bot.core.ports.Clock."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The work queue's writer in a child process, for `web`.
 
 The process answering Slack hands each accepted request through a pipe to a child (`python
--m bot.work_writer_process`) that runs the ordinary ThreadWriter. The writes (JSON, SQL, a
+-m bot.queue.writer_process`) that runs the ordinary ThreadWriter. The writes (JSON, SQL, a
 commit every burst) then hold neither the answering process's GIL nor, where a CPU is spare,
 its CPU: the next ack never waits behind them. A request in the pipe outlives the web
 process: when it dies, the child still reads what it was sent, writes it, and exits.
@@ -25,8 +25,8 @@ import threading
 import time
 from typing import BinaryIO
 
-from bot.clock import SystemClock
-from bot.services.work_writer import (
+from bot.core.clock import SystemClock
+from bot.queue.writer import (
     KEEP_UNWRITTEN,
     Accepted,
     NotAccepted,
@@ -53,7 +53,7 @@ class ProcessWriter:
         self._closing = False
         self._fallback: ThreadWriter | None = None
         self._child = subprocess.Popen(
-            [sys.executable, "-m", "bot.work_writer_process"],
+            [sys.executable, "-m", "bot.queue.writer_process"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.domain import ChatError, ServiceUnavailable, TelephonyError
-from bot.metrics import Metrics
+from bot.core.domain import ChatError, ServiceUnavailable, TelephonyError
+from bot.observability.metrics import Metrics
 from storage import LeaseManager
 
 log = logging.getLogger(__name__)

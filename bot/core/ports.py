@@ -12,8 +12,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.cards import Card
-from bot.domain import (
+from bot.core.cards import Card
+from bot.core.domain import (
     CallInformation,
     ConferenceInfo,
     DeliveryStatus,
@@ -25,7 +25,7 @@ from bot.domain import (
 class Telephony(Protocol):
     """The Web21C operations the bridge uses. URIs are `tel:+...` or `sip:...` strings.
 
-    Every method raises a bot.domain.TelephonyError subclass on failure.
+    Every method raises a bot.core.domain.TelephonyError subclass on failure.
     """
 
     def send_message(
@@ -71,9 +71,9 @@ class ChatSurface(Protocol):
     """A place that shows messages to people: a Slack workspace or the terminal.
 
     Timestamps (`ts`) identify posted messages; `thread_ts` puts a message in a thread. A
-    `card` (bot.cards) is rendered by the front end; `text` is always sent too, as the
+    `card` (bot.core.cards) is rendered by the front end; `text` is always sent too, as the
     fallback. `metadata` carries the bridge's own ids (for example a Web21C messageId) so that
-    a post can be recognised later. Methods raise bot.domain.ChatError on failure.
+    a post can be recognised later. Methods raise bot.core.domain.ChatError on failure.
     """
 
     def post(

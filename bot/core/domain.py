@@ -1,6 +1,6 @@
 """The bridge's own vocabulary for telephony: statuses, call/conference facts and errors.
 
-These types cross the Telephony port (bot.ports): the Web21C adapter turns SOAP into them,
+These types cross the Telephony port (bot.core.ports): the Web21C adapter turns SOAP into them,
 the services and front ends read them. Enum values are Web21C's exact wire values.
 """
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import CONSOLE_LOG_FILE, configure_logging
+from bot.observability.logs import CONSOLE_LOG_FILE, configure_logging
 
 log = logging.getLogger("web21c-bridge")
 STOP = threading.Event()  # set by SIGINT/SIGTERM, from the moment main() starts
@@ -139,7 +139,7 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _doctor(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.doctor import run
+    from bot.cli.doctor import run
 
     return run(settings)
 
@@ -147,7 +147,7 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
 def _sandbox_text(settings: Settings, args: argparse.Namespace) -> int:
     import requests
 
-    from bot.numbers import NumberRejected, parse_number
+    from bot.core.numbers import NumberRejected, parse_number
 
     base = args.sandbox or settings.web21c_endpoint or f"http://127.0.0.1:{settings.sandbox_port}"
     try:

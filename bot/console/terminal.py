@@ -19,12 +19,12 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from bot.cards import INVITE_PARTICIPANT, Button, Card
-from bot.commands import COMMANDS, Help, StartConference, UsageError, parse
-from bot.logs import CONSOLE_LOG_FILE
+from bot.core.cards import INVITE_PARTICIPANT, Button, Card
+from bot.core.commands import COMMANDS, Help, StartConference, UsageError, parse
+from bot.observability.logs import CONSOLE_LOG_FILE
+from bot.queue.tasks import Tasks
 from bot.services.dispatch import Dispatcher, Invocation
 from bot.services.messaging import Messaging
-from bot.tasks import Tasks
 
 CONSOLE_USER = "UCONSOLE"
 CONSOLE_CHANNEL = "CCONSOLE"

@@ -4,9 +4,9 @@ carries it out.
 A Slack listener must answer within 3 seconds and, for the bridge's own goal, within a couple
 of milliseconds; texting, calling and posting take far longer, and so, on a busy machine,
 does a database commit. So the listener only parses, hands the request to `WorkQueue.put`
-and acks. `put` gives the request to a writer (bot.services.work_writer), which writes it to
+and acks. `put` gives the request to a writer (bot.queue.writer), which writes it to
 the work_queue table a moment later, many at once when they come fast; in `web` that writer
-is a child process (bot.work_writer_process). A `WorkRunner` in a worker process (or in
+is a child process (bot.queue.writer_process). A `WorkRunner` in a worker process (or in
 `run`'s single process) takes it from there and carries it out. Because the queue is a table:
 
 - the work behind an ack never competes with the next ack for a CPU or the GIL when `web`
@@ -31,10 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.metrics import Metrics
-from bot.ports import Clock
-from bot.services.work_writer import Accepted, NotAccepted, ThreadWriter, Writer
-from bot.tasks import Tasks
+from bot.core.ports import Clock
+from bot.observability.metrics import Metrics
+from bot.queue.tasks import Tasks
+from bot.queue.writer import Accepted, NotAccepted, ThreadWriter, Writer
 from storage import Database
 from storage.records import WorkItem
 
@@ -61,7 +61,7 @@ class WorkKind:
 
 class WorkQueue:
     """Requests acknowledged and not yet finished: with a writer for a moment (in memory, in
-    this process or a child; bot.services.work_writer), then in the database until a runner
+    this process or a child; bot.queue.writer), then in the database until a runner
     has carried them out."""
 
     def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.numbers import is_sip_uri, looks_like_number
+from bot.core.numbers import is_sip_uri, looks_like_number
 
 USAGE = {
     "/sms": (

@@ -5,7 +5,7 @@ writer thread writes what gathered, many rows in one transaction. While the data
 writes, what was accepted is kept and retried, and new requests are refused (the front end
 says so at once); after KEEP_UNWRITTEN the requesters of what is still kept are told.
 
-This module is the writer that runs in the process it writes for. bot.work_writer_process
+This module is the writer that runs in the process it writes for. bot.queue.writer_process
 runs the same writer in a child process, so that `web`'s writes hold neither its GIL nor its
 CPU; both look the same to the WorkQueue (the `Writer` protocol).
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.ports import Clock
+from bot.core.ports import Clock
 from storage import Database
 
 log = logging.getLogger(__name__)
