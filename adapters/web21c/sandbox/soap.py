@@ -17,7 +17,7 @@ from adapters.web21c import faults, safexml
 from adapters.web21c.contract import SOAP_ENV_NS, Capability, validate
 from adapters.web21c.sandbox.handlers import HANDLERS, Children, Request
 from adapters.web21c.sandbox.state import Refused, SandboxState, UnknownId
-from adapters.web21c.wsse import WSA_NS, SignatureRejected, verify_envelope
+from adapters.web21c.wsse import SignatureRejected, addressing, verify_envelope
 
 log = logging.getLogger(__name__)
 
@@ -132,12 +132,15 @@ class SoapEndpoint:
         return operation, request
 
     def _check_addressing(self, root: Any, capability: Capability, operation: str) -> None:
-        """WS-Addressing Action, when sent, names the operation; signed clients must send it."""
-        header = root.find(f"{{{SOAP_ENV_NS}}}Header")
-        action = None if header is None else header.findtext(f"{{{WSA_NS}}}Action")
-        message_id = None if header is None else header.findtext(f"{{{WSA_NS}}}MessageID")
+        """WS-Addressing Action, when sent, names the operation; signed clients must send it
+        with a MessageID, in the 2004/08 namespace (BT's SDK) or 2005/08 (WS-Addressing 1.0)."""
+        action, message_id = addressing(root.find(f"{{{SOAP_ENV_NS}}}Header"))
         if self.require_signature and not (action and message_id):
-            raise SoapFault(faults.CLIENT, "wsa:Action and wsa:MessageID headers are required")
+            raise SoapFault(
+                faults.CLIENT,
+                "wsa:Action and wsa:MessageID headers are required "
+                "(WS-Addressing 2004/08 or 2005/08)",
+            )
         expected = capability.soap_action(operation)
         if action is not None and action.strip() != expected:
             raise SoapFault(
