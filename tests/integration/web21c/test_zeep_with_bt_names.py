@@ -111,3 +111,11 @@ def test_the_old_project_names_are_gone(running):
     client = zeep.Client(str(INBOUND.wsdl_file), settings=SETTINGS)
     with pytest.raises(ValueError, match="No binding found"):
         client.create_service(f"{{{INBOUND.namespace}}}InboundBinding", running.url)
+
+
+def test_an_empty_recipient_list_from_zeep_is_a_fault_naming_the_element(running):
+    one_way = _from_disk(ONE_WAY, running)
+    with pytest.raises(Fault) as raised:
+        one_way.sendMessage(recipientUris={"uri": []}, messageText="x", **{"from": "Bridge"})
+    assert raised.value.code == "soap:Client"
+    assert raised.value.message == "recipientUris is empty: at least one uri is needed"
