@@ -153,3 +153,20 @@ def test_the_default_client_sends_bts_layout(key_pair):
     order = [etree.QName(child).localname for child in security]
     assert order == ["Signature", "Timestamp", "BinarySecurityToken"]
     assert b"mustUnderstand" not in sent
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right"), [(WSA_2005_NS, WSA_2004_NS), (WSA_2004_NS, WSA_2005_NS)]
+)
+def test_every_action_sent_must_name_the_operation(running, wrong, right):
+    """Unsigned too: an Action in either namespace that names another operation is refused."""
+    body = (
+        f'<soap:Envelope xmlns:soap="{SOAP_ENV_NS}" xmlns:a="{right}" xmlns:b="{wrong}">'
+        f"<soap:Header><a:Action>{MAKE_CALL}</a:Action><a:MessageID>urn:uuid:1</a:MessageID>"
+        f"<b:Action>{THIRD_PARTY_CALL.soap_action('endCall')}</b:Action></soap:Header>"
+        f"<soap:Body>{_make_call_body()}</soap:Body></soap:Envelope>"
+    )
+    code, text = _fault(_post(running, body.encode()))
+    assert code == "soap:Client"
+    assert "endCall" in text and "does not match" in text
+    assert running.sandbox.calls() == []
