@@ -37,6 +37,11 @@ class Capability:
         return f"/endpoint/{self.name}/2007/07"
 
     @property
+    def wsdl_prefix(self) -> str:
+        """BT's stem for the WSDL part names: "SessionThirdPartyCall" + "SoapBinding", ..."""
+        return self.name.replace("/", "")
+
+    @property
     def wsdl_file(self) -> Path:
         return WSDL_DIR / (self.name.replace("/", "_") + ".wsdl")
 

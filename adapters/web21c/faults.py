@@ -3,7 +3,10 @@
 Web21C declared no wsdl:fault; errors were plain SOAP faults. The mapping, by the local part
 of the faultcode (any namespace prefix ignored):
 
-    ...PermissionDeniedException   -> PermissionDenied   (signature/certificate problems)
+    ...PermissionDeniedException   -> PermissionDenied   (signature/certificate problems;
+        the sandbox sends `sdk:PermissionDeniedException`, matching BT's SDK pattern
+        `.*:PermissionDeniedException`; the older `soap:Client.PermissionDeniedException` is
+        still understood)
     Client.NotFound                -> NotFound           (unknown callId, conferenceId, ...)
     Client, Client.<anything else> -> InvalidArgument    (malformed or invalid request)
     Server, Server.<anything>, any other code -> ServiceFailure
@@ -24,7 +27,8 @@ from bot.core.domain import (
 
 CLIENT = "Client"
 NOT_FOUND = "Client.NotFound"
-PERMISSION_DENIED = "Client.PermissionDeniedException"
+PERMISSION_DENIED = "PermissionDeniedException"  # sent in SDK_FAULT_NS, not soap:
+SDK_FAULT_NS = "http://sdk.bt.com/2007/04/SDK"
 SERVER = "Server"
 MAX_FAULT_TEXT = 300  # a fault string reaches people (bot.services.telephony_errors)
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
@@ -53,11 +57,16 @@ def error_for_fault(faultcode: str, faultstring: str) -> TelephonyError:
 
 def fault_envelope(code: str, message: str) -> bytes:
     """A SOAP 1.1 fault envelope; `code` is a local code such as "Client.NotFound"."""
+    faultcode = (
+        f'<faultcode xmlns:sdk="{SDK_FAULT_NS}">sdk:{code}</faultcode>'
+        if code == PERMISSION_DENIED
+        else f"<faultcode>soap:{escape(code)}</faultcode>"
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
         "<soap:Body><soap:Fault>"
-        f"<faultcode>soap:{escape(code)}</faultcode>"
+        f"{faultcode}"
         f"<faultstring>{escape(message)}</faultstring>"
         "</soap:Fault></soap:Body></soap:Envelope>"
     ).encode()

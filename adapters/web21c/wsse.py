@@ -1,9 +1,16 @@
 """WS-Security as Web21C used it: sign Timestamp and Body, carry the certificate.
 
-Each request gets a `wsse:Security` header holding the signer's X.509 certificate as a
-BinarySecurityToken, a `wsu:Timestamp` (Expires = Created + 3600 s) and an XML-DSig signature
-(exclusive C14N, RSA-SHA1, SHA1 digests) over the Timestamp and the Body, plus WS-Addressing
+Each request gets a `wsse:Security` header holding a `wsu:Timestamp` (Expires = Created +
+3600 s), an XML-DSig signature (exclusive C14N, RSA-SHA1, SHA1 digests) over the Timestamp and
+the Body, and the signer's X.509 certificate as a BinarySecurityToken, plus WS-Addressing
 Action and MessageID headers. `Signer` is the client's half, `verify_envelope` the sandbox's.
+
+By default the client lays a request out as BT's own SDK did (`Layout.BT_SDK`, what BT's
+servers expected): WS-Addressing 2004/08 with ReplyTo and no To, an `agent` header naming the
+sender, Signature before Timestamp before the token (wsu:Id "CERTID"), bare GUIDs as Ids, no
+mustUnderstand. `Layout.WSA_1_0` is the alternative: WS-Addressing 1.0 (2005/08) with To,
+token and Timestamp before the Signature, mustUnderstand on the Security header. Verification
+accepts either.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import UTC, datetime, timedelta
+from enum import Enum
+from importlib import metadata
 from pathlib import Path
 
 import xmlsec
@@ -20,7 +29,12 @@ from adapters.web21c.contract import SOAP_ENV_NS
 
 WSSE_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 WSU_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
-WSA_NS = "http://www.w3.org/2005/08/addressing"
+WSA_2004_NS = "http://schemas.xmlsoap.org/ws/2004/08/addressing"  # what BT's SDK sent
+WSA_2005_NS = "http://www.w3.org/2005/08/addressing"  # WS-Addressing 1.0
+WSA_NAMESPACES = (WSA_2004_NS, WSA_2005_NS)
+WSA_NS = WSA_2004_NS  # the client's default
+SDK_AGENT_NS = "http://sdk.bt.com/2007/04/SDK"
+CERT_ID = "CERTID"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 X509_VALUE_TYPE = (
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
@@ -30,6 +44,24 @@ BASE64_ENCODING = (
 )
 TIMESTAMP_LIFETIME = timedelta(seconds=3600)
 _WSU_ID = f"{{{WSU_NS}}}Id"
+
+
+class Layout(Enum):
+    """How a signed request is laid out (see the module docstring)."""
+
+    BT_SDK = "bt-sdk"
+    WSA_1_0 = "wsa-1.0"
+
+
+def _agent() -> str:
+    """Names this client in the `agent` header, as BT's SDK named itself."""
+    try:
+        return f"web21c-bridge/{metadata.version('web21c-bridge')}"
+    except metadata.PackageNotFoundError:
+        return "web21c-bridge"
+
+
+AGENT = _agent()
 
 
 class SignatureRejected(ValueError):
@@ -57,18 +89,27 @@ def pem_to_der(pem: bytes) -> bytes:
 class Signer:
     """Signs envelopes with one application key pair. Thread-safe: no state changes after init."""
 
-    def __init__(self, key_file: str | Path, cert_file: str | Path):
+    def __init__(self, key_file: str | Path, cert_file: str | Path, layout: Layout = Layout.BT_SDK):
         self._key_pem = Path(key_file).read_bytes()
         self._cert_der = pem_to_der(Path(cert_file).read_bytes())
+        self.layout = layout
         xmlsec.Key.from_memory(self._key_pem, xmlsec.KeyFormat.PEM)  # fail early on a bad key
 
     def sign(self, envelope: etree._Element, action: str, to: str | None = None) -> None:
-        """Adds the WS-Addressing and WS-Security headers to `envelope` and signs it in place."""
+        """Adds the WS-Addressing and WS-Security headers to `envelope` and signs it in place.
+
+        `to` (the endpoint) is sent only in the WS-Addressing 1.0 layout; BT's SDK sent none.
+        """
+        bt = self.layout is Layout.BT_SDK
         header = _ensure_header(envelope)
-        add_addressing(header, action, to)
+        if bt:
+            add_bt_sdk_addressing(header, action)
+        else:
+            add_addressing(header, action, to)
         security = etree.SubElement(header, f"{{{WSSE_NS}}}Security", nsmap={"wsse": WSSE_NS})
-        security.set(f"{{{SOAP_ENV_NS}}}mustUnderstand", "1")
-        token_id = f"X509-{uuid.uuid4().hex}"
+        if not bt:
+            security.set(f"{{{SOAP_ENV_NS}}}mustUnderstand", "1")
+        token_id = CERT_ID if bt else f"X509-{uuid.uuid4().hex}"
         token = etree.SubElement(
             security,
             f"{{{WSSE_NS}}}BinarySecurityToken",
@@ -78,16 +119,21 @@ class Signer:
         )
         token.set(_WSU_ID, token_id)
         token.text = base64.b64encode(self._cert_der).decode("ascii")
-        timestamp = _add_timestamp(security)
+        timestamp = _add_timestamp(security, str(uuid.uuid4()) if bt else None)
         body = envelope.find(f"{{{SOAP_ENV_NS}}}Body")
         if body is None:
             raise ValueError("envelope has no Body")
-        body.set(_WSU_ID, body.get(_WSU_ID) or f"Body-{uuid.uuid4().hex}")
+        fresh_id = str(uuid.uuid4()) if bt else f"Body-{uuid.uuid4().hex}"
+        body.set(_WSU_ID, body.get(_WSU_ID) or fresh_id)
 
         signature = xmlsec.template.create(
             envelope, xmlsec.Transform.EXCL_C14N, xmlsec.Transform.RSA_SHA1, ns="ds"
         )
-        security.append(signature)
+        if bt:
+            security.insert(0, signature)  # Signature, Timestamp, BinarySecurityToken
+            security.append(token)
+        else:
+            security.append(signature)  # BinarySecurityToken, Timestamp, Signature
         for target in (timestamp, body):
             ref = xmlsec.template.add_reference(
                 signature, xmlsec.Transform.SHA1, uri="#" + target.get(_WSU_ID)
@@ -95,12 +141,11 @@ class Signer:
             xmlsec.template.add_transform(ref, xmlsec.Transform.EXCL_C14N)
         key_info = xmlsec.template.ensure_key_info(signature)
         reference_holder = etree.SubElement(key_info, f"{{{WSSE_NS}}}SecurityTokenReference")
-        etree.SubElement(
-            reference_holder,
-            f"{{{WSSE_NS}}}Reference",
-            URI="#" + token_id,
-            ValueType=X509_VALUE_TYPE,
+        reference = etree.SubElement(
+            reference_holder, f"{{{WSSE_NS}}}Reference", URI="#" + token_id
         )
+        if not bt:
+            reference.set("ValueType", X509_VALUE_TYPE)
 
         context = xmlsec.SignatureContext()
         context.key = xmlsec.Key.from_memory(self._key_pem, xmlsec.KeyFormat.PEM)
@@ -109,13 +154,42 @@ class Signer:
         context.sign(signature)
 
 
+def add_bt_sdk_addressing(header: etree._Element, action: str) -> None:
+    """WS-Addressing 2004/08 Action, MessageID and an anonymous ReplyTo, then the `agent`."""
+    nsmap = {"wsa": WSA_2004_NS}
+    etree.SubElement(header, f"{{{WSA_2004_NS}}}Action", nsmap=nsmap).text = action
+    message_id = etree.SubElement(header, f"{{{WSA_2004_NS}}}MessageID", nsmap=nsmap)
+    message_id.text = f"urn:uuid:{uuid.uuid4()}"
+    reply_to = etree.SubElement(header, f"{{{WSA_2004_NS}}}ReplyTo", nsmap=nsmap)
+    address = etree.SubElement(reply_to, f"{{{WSA_2004_NS}}}Address")
+    address.text = WSA_2004_NS + "/role/anonymous"
+    agent = etree.SubElement(header, f"{{{SDK_AGENT_NS}}}agent", nsmap={"sdk": SDK_AGENT_NS})
+    agent.text = AGENT
+
+
 def add_addressing(header: etree._Element, action: str, to: str | None) -> None:
-    """WS-Addressing Action and a fresh MessageID (and To, when known)."""
-    etree.SubElement(header, f"{{{WSA_NS}}}Action", nsmap={"wsa": WSA_NS}).text = action
-    message_id = etree.SubElement(header, f"{{{WSA_NS}}}MessageID", nsmap={"wsa": WSA_NS})
+    """WS-Addressing 1.0 Action and a fresh MessageID (and To, when known)."""
+    nsmap = {"wsa": WSA_2005_NS}
+    etree.SubElement(header, f"{{{WSA_2005_NS}}}Action", nsmap=nsmap).text = action
+    message_id = etree.SubElement(header, f"{{{WSA_2005_NS}}}MessageID", nsmap=nsmap)
     message_id.text = f"urn:uuid:{uuid.uuid4()}"
     if to:
-        etree.SubElement(header, f"{{{WSA_NS}}}To", nsmap={"wsa": WSA_NS}).text = to
+        etree.SubElement(header, f"{{{WSA_2005_NS}}}To", nsmap=nsmap).text = to
+
+
+def addressing(header: etree._Element | None) -> tuple[str | None, str | None]:
+    """(Action, MessageID) from whichever WS-Addressing namespace carries both, 2004/08 first;
+    else whatever Action was sent and no MessageID."""
+    if header is None:
+        return None, None
+    action = None
+    for namespace in WSA_NAMESPACES:
+        found = header.findtext(f"{{{namespace}}}Action")
+        message_id = header.findtext(f"{{{namespace}}}MessageID")
+        if found is not None and message_id:
+            return found, message_id
+        action = action if action is not None else found
+    return action, None
 
 
 def _ensure_header(envelope: etree._Element) -> etree._Element:
@@ -126,10 +200,10 @@ def _ensure_header(envelope: etree._Element) -> etree._Element:
     return header
 
 
-def _add_timestamp(security: etree._Element) -> etree._Element:
+def _add_timestamp(security: etree._Element, timestamp_id: str | None) -> etree._Element:
     created = _now()
     timestamp = etree.SubElement(security, f"{{{WSU_NS}}}Timestamp", nsmap={"wsu": WSU_NS})
-    timestamp.set(_WSU_ID, f"TS-{uuid.uuid4().hex}")
+    timestamp.set(_WSU_ID, timestamp_id or f"TS-{uuid.uuid4().hex}")
     etree.SubElement(timestamp, f"{{{WSU_NS}}}Created").text = _stamp(created)
     etree.SubElement(timestamp, f"{{{WSU_NS}}}Expires").text = _stamp(created + TIMESTAMP_LIFETIME)
     return timestamp

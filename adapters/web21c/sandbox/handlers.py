@@ -58,7 +58,7 @@ class Request:
     def recipients(self) -> list[str]:
         uris = self.list("recipientUris", "uri")
         if not uris:
-            raise Refused("recipientUris: at least one uri is needed")
+            raise Refused("recipientUris is empty: at least one uri is needed")
         for uri in uris:
             problem = uri_problem(uri)
             if problem:

@@ -2,7 +2,8 @@
 
 Outbound, each recipient goes Initial -> Sent -> Delivered, or Failed (unreachable), Blocked,
 or Sent -> Retrying -> Delivered (temporarily unreachable), at fixed simulated offsets.
-Inbound texts wait per keyword (the first word, matched case-insensitively) until cleared.
+Inbound texts wait per keyword (the first word, matched case-insensitively) until cleared;
+the empty keyword reads them all.
 """
 
 from __future__ import annotations
@@ -111,8 +112,12 @@ class InboundQueue:
                 self.add(text)
 
     def for_keyword(self, keyword: str, now: float) -> list[InboundText]:
-        self._arrive(now)
+        """Texts waiting for `keyword`, oldest first; the empty keyword means every waiting
+        text (BT's SDK examples polled getReceivedMessages("") to read them all)."""
         wanted = keyword.strip().casefold()
+        if not wanted:
+            return self.all_waiting(now)
+        self._arrive(now)
         return sorted(
             (t for t in self.waiting.values() if t.keyword.casefold() == wanted),
             key=lambda t: t.received,

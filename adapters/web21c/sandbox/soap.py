@@ -17,7 +17,12 @@ from adapters.web21c import faults, safexml
 from adapters.web21c.contract import SOAP_ENV_NS, Capability, validate
 from adapters.web21c.sandbox.handlers import HANDLERS, Children, Request
 from adapters.web21c.sandbox.state import Refused, SandboxState, UnknownId
-from adapters.web21c.wsse import WSA_NS, SignatureRejected, verify_envelope
+from adapters.web21c.wsse import (
+    WSA_NAMESPACES,
+    SignatureRejected,
+    addressing,
+    verify_envelope,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,15 +137,22 @@ class SoapEndpoint:
         return operation, request
 
     def _check_addressing(self, root: Any, capability: Capability, operation: str) -> None:
-        """WS-Addressing Action, when sent, names the operation; signed clients must send it."""
+        """WS-Addressing Action, when sent, names the operation; signed clients must send it
+        with a MessageID, in the 2004/08 namespace (BT's SDK) or 2005/08 (WS-Addressing 1.0)."""
         header = root.find(f"{{{SOAP_ENV_NS}}}Header")
-        action = None if header is None else header.findtext(f"{{{WSA_NS}}}Action")
-        message_id = None if header is None else header.findtext(f"{{{WSA_NS}}}MessageID")
+        action, message_id = addressing(header)
         if self.require_signature and not (action and message_id):
-            raise SoapFault(faults.CLIENT, "wsa:Action and wsa:MessageID headers are required")
-        expected = capability.soap_action(operation)
-        if action is not None and action.strip() != expected:
             raise SoapFault(
                 faults.CLIENT,
-                f"wsa:Action {action.strip()!r} does not match; expected {expected!r}",
+                "wsa:Action and wsa:MessageID headers are required "
+                "(WS-Addressing 2004/08 or 2005/08)",
             )
+        expected = capability.soap_action(operation)
+        sent = (
+            [] if header is None else [header.findtext(f"{{{ns}}}Action") for ns in WSA_NAMESPACES]
+        )
+        for named in (a.strip() for a in sent if a is not None):
+            if named != expected:
+                raise SoapFault(
+                    faults.CLIENT, f"wsa:Action {named!r} does not match; expected {expected!r}"
+                )

@@ -150,6 +150,29 @@ def test_bad_send_message_requests(running, inner, words):
     assert words in faultstring
 
 
+@pytest.mark.parametrize(
+    ("capability", "operation", "rest"),
+    [
+        (ONE_WAY, "sendMessage", "<from>me</from><messageText>x</messageText>"),
+        (ONE_WAY, "sendMessageWithEventing",
+         "<from>me</from><messageText>x</messageText><url>http://127.0.0.1:9/e</url>"),
+        (INBOUND, "sendMessage", "<messageText>x</messageText>"),
+        (INBOUND, "sendMessageWithEventing",
+         "<messageText>x</messageText><url>http://127.0.0.1:9/e</url>"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("empty", ["<recipientUris/>", "<recipientUris></recipientUris>"])
+def test_an_empty_recipient_list_is_a_fault_naming_the_element(
+    running, capability, operation, rest, empty
+):
+    """The schema allows zero `uri` in recipientUris; the service still needs a recipient."""
+    inner = f"<{operation} xmlns='{capability.namespace}'>{empty}{rest}</{operation}>"
+    faultcode, faultstring = _post(running, capability, _envelope(inner))
+    assert faultcode == "soap:Client"
+    assert faultstring == "recipientUris is empty: at least one uri is needed"
+    assert running.sandbox.messages() == []
+
+
 def test_event_url_must_be_http(running):
     body = _envelope(
         f"<sendMessageWithEventing xmlns='{INBOUND.namespace}'><recipientUris><uri>tel:+1</uri>"

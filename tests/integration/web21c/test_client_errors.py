@@ -158,7 +158,8 @@ def test_nobody_listening_is_service_unavailable():
 @pytest.mark.parametrize(
     ("code", "error"),
     [
-        ("Client.PermissionDeniedException", PermissionDenied),
+        ("PermissionDeniedException", PermissionDenied),  # sdk:PermissionDeniedException
+        ("Client.PermissionDeniedException", PermissionDenied),  # the older form
         ("Client.NotFound", NotFound),
         ("Server", ServiceFailure),
     ],

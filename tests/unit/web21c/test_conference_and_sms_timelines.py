@@ -96,3 +96,16 @@ def test_inbound_queue_matches_first_word_case_insensitively_and_clears_once():
     assert queue.clear(["a"]) == 0
     assert [t.message_id for t in queue.for_keyword("bridge", 11)] == ["c"]
     assert first_word("   ") == ""
+
+
+def test_the_empty_keyword_reads_every_waiting_text_oldest_first():
+    queue = InboundQueue()
+    queue.add(InboundText("b", "other", "tel:+1", "tel:+2", "other text", 2))
+    queue.add(InboundText("a", "bridge", "tel:+1", "tel:+2", "bridge hello", 1))
+    queue.add(InboundText("e", "", "tel:+1", "tel:+2", "", 3))
+    queue.schedule(InboundText("c", "bridge", "tel:+1", "tel:+2", "bridge later", 10))
+    assert [t.message_id for t in queue.for_keyword("", 5)] == ["a", "b", "e"]
+    assert [t.message_id for t in queue.for_keyword(" \t", 10)] == ["a", "b", "e", "c"]
+    assert queue.clear([]) == 0
+    assert queue.clear(["a", "e"]) == 2
+    assert [t.message_id for t in queue.for_keyword("", 10)] == ["b", "c"]

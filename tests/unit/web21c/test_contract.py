@@ -67,6 +67,61 @@ def test_zeep_loads_each_wsdl_from_disk(capability):
     assert set(client.service._binding._operations) == set(capability.operations)
 
 
+@pytest.mark.parametrize(
+    ("capability", "prefix"),
+    [
+        (INBOUND, "MessagingInbound"),
+        (ONE_WAY, "MessagingOneWay"),
+        (CONFERENCING, "SessionConferencing"),
+        (THIRD_PARTY_CALL, "SessionThirdPartyCall"),
+    ],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_wsdl_parts_carry_bts_names(capability, prefix):
+    """BT's clients asked for these names; a different name is "No binding found"."""
+    wsdl = _wsdl(capability)
+    assert capability.wsdl_prefix == prefix
+    assert [e.get("name") for e in wsdl.iter(f"{{{WSDL_NS}}}portType")] == [prefix + "Interface"]
+    binding = wsdl.find(f"{{{WSDL_NS}}}binding")
+    assert binding.get("name") == prefix + "SoapBinding"
+    assert binding.get("type") == f"tns:{prefix}Interface"
+    service = wsdl.find(f"{{{WSDL_NS}}}service")
+    assert service.get("name") == prefix + "Service"
+    ports = service.findall(f"{{{WSDL_NS}}}port")
+    assert [(p.get("name"), p.get("binding")) for p in ports] == [
+        (prefix + "Endpoint", f"tns:{prefix}SoapBinding")
+    ]
+
+
+@pytest.mark.parametrize("capability", CAPABILITIES, ids=lambda c: c.name)
+def test_inputs_and_outputs_are_named_request_and_response(capability):
+    wsdl = _wsdl(capability)
+    for section in ("portType", "binding"):
+        for operation in wsdl.find(f"{{{WSDL_NS}}}{section}").iterfind(f"{{{WSDL_NS}}}operation"):
+            name = operation.get("name")
+            assert operation.find(f"{{{WSDL_NS}}}input").get("name") == name + "Request"
+            assert operation.find(f"{{{WSDL_NS}}}output").get("name") == name + "Response"
+    for soap_operation in wsdl.iter(f"{{{WSDL_SOAP_NS}}}operation"):
+        assert list(soap_operation.attrib) == ["soapAction"]
+
+
+@pytest.mark.parametrize("capability", CAPABILITIES, ids=lambda c: c.name)
+def test_each_schema_is_inline_with_no_imports(capability):
+    wsdl = _wsdl(capability)
+    assert wsdl.find(f"{{{WSDL_NS}}}import") is None
+    schemas = wsdl.findall(f"{{{WSDL_NS}}}types/{{{XSD_NS}}}schema")
+    assert len(schemas) == 1
+    assert schemas[0].find(f"{{{XSD_NS}}}import") is None
+    assert schemas[0].find(f"{{{XSD_NS}}}include") is None
+
+
+def test_inbound_lists_clear_received_messages_last():
+    port_type = _wsdl(INBOUND).find(f"{{{WSDL_NS}}}portType")
+    names = [op.get("name") for op in port_type.iterfind(f"{{{WSDL_NS}}}operation")]
+    assert names[-1] == "clearReceivedMessages"
+    assert sorted(names) == sorted(INBOUND.operations)
+
+
 def _enumeration(capability, type_name):
     schema = _wsdl(capability).find(f"{{{WSDL_NS}}}types/{{{XSD_NS}}}schema")
     simple = schema.find(f"{{{XSD_NS}}}simpleType[@name='{type_name}']")

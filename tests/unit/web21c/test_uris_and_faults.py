@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from adapters.web21c.faults import error_for_fault, fault_envelope
+import pytest
+from lxml import etree
+
+from adapters.web21c.faults import (
+    CLIENT,
+    NOT_FOUND,
+    PERMISSION_DENIED,
+    SDK_FAULT_NS,
+    SERVER,
+    error_for_fault,
+    fault_envelope,
+)
 from adapters.web21c.uris import check_party_uri, uri_problem, url_problem
 from bot.core.domain import InvalidArgument, NotFound, PermissionDenied, ServiceFailure
 
@@ -46,6 +57,7 @@ def test_event_urls_must_be_absolute_http():
 @pytest.mark.parametrize(
     ("code", "error"),
     [
+        ("sdk:PermissionDeniedException", PermissionDenied),
         ("soap:Client.PermissionDeniedException", PermissionDenied),
         ("ns1:com.bt.sdk.PermissionDeniedException", PermissionDenied),
         ("soap:Client.NotFound", NotFound),
@@ -67,6 +79,23 @@ def test_fault_envelope_escapes_the_message():
     envelope = fault_envelope("Client", "bad <value> & more")
     assert b"<faultcode>soap:Client</faultcode>" in envelope
     assert b"bad &lt;value&gt; &amp; more" in envelope
+
+
+def _faultcode(code: str) -> etree._Element:
+    envelope = etree.fromstring(fault_envelope(code, "said the sandbox"))
+    return envelope.find(".//{http://schemas.xmlsoap.org/soap/envelope/}Fault/faultcode")
+
+
+def test_permission_faults_match_bts_sdk_pattern():
+    """BT's SDK singled out permission faults with `.*:PermissionDeniedException`."""
+    code = _faultcode(PERMISSION_DENIED)
+    assert re.fullmatch(r".*:PermissionDeniedException", code.text)
+    prefix, local = code.text.split(":")
+    assert local == "PermissionDeniedException"
+    assert code.nsmap[prefix] == SDK_FAULT_NS and SDK_FAULT_NS.startswith("http://sdk.bt.com/")
+    assert type(error_for_fault(code.text, "not signed")) is PermissionDenied
+    for other in (CLIENT, NOT_FOUND, SERVER):
+        assert not re.fullmatch(r".*:PermissionDeniedException", _faultcode(other).text)
 
 
 def test_fault_strings_reach_people_bounded_and_printable():
