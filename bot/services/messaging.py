@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.commands import Target
-from bot.core.domain import DeliveryStatus, MessageStatus, TelephonyError
+from bot.core.domain import DeliveryStatus, MessageStatus, OutcomeUnknown, TelephonyError
 from bot.core.numbers import display
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.core.sms_text import measure
@@ -43,6 +43,7 @@ STATUS_REACTIONS = {
     MessageStatus.RETRYING: "repeat",
 }
 FILES_NOTE = "Only the text of your reply is sent: files and images can't go by SMS."
+UNKNOWN_REACTION = "warning"
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,7 @@ class Messaging:
         conversation_id, thread_ts = self.thread_for(party, channel)
         pending = [DeliveryStatus(party.uri, MessageStatus.INITIAL)]
         ts = self.chat.post(channel, outbound_post(actor, text, pending), thread_ts=thread_ts)
-        self._deliver(actor, conversation_id, channel, ts, party, text, bridge_post=True)
-        return None
+        return self._deliver(actor, conversation_id, channel, ts, party, text, bridge_post=True)
 
     def reply(
         self, actor: str, channel: str, thread_ts: str, ts: str, text: str, has_files: bool
@@ -96,9 +96,14 @@ class Messaging:
             return
         self.chat.react(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
         try:
-            self._deliver(actor, conversation.id, channel, ts, party, text, bridge_post=False)
+            unknown = self._deliver(
+                actor, conversation.id, channel, ts, party, text, bridge_post=False
+            )
         except Rejected as refusal:
             self.chat.post_ephemeral(channel, actor, str(refusal))
+            return
+        if unknown:
+            self.chat.post_ephemeral(channel, actor, unknown)
             return
         length = measure(text)
         if length.segments > 1:
@@ -169,6 +174,8 @@ class Messaging:
             message_id = self.telephony.send_message(
                 [party.uri], self.settings.sender, text, event_url
             )
+        except OutcomeUnknown:
+            return self._unknown(actor, message, party, text, bridge_post=bridge_post)
         except TelephonyError as error:
             with self.db.transaction() as tx:
                 tx.messages.set_recipient_status(message.id, party.uri, MessageStatus.FAILED)
@@ -183,9 +190,54 @@ class Messaging:
             raise Rejected(f"The text to {party.number} was not sent: {reason}") from None
         with self.db.transaction() as tx:
             tx.messages.set_web21c_id(message.id, message_id)
+        self._sent(actor, message.conversation_id, party, message_id)
+        return None
+
+    def _sent(self, actor: str, conversation_id: int, party: Party, detail: str) -> None:
+        with self.db.transaction() as tx:
             tx.conversations.touch(conversation_id, self.clock.now())
-            tx.audit.record(actor, "sms.send", party.number, message_id)
+            tx.audit.record(actor, "sms.send", party.number, detail)
         self.metrics.inc("bridge_texts_out_total")
+
+    def _unknown(self, actor: str, message, party: Party, text: str, *, bridge_post: bool):
+        """Web21C took the text but its answer was lost: it may have gone. Say so, where the
+        text is shown and to its sender, and never send it again on our own. A delivery
+        callback may already have told us it went; then it is simply sent."""
+        with self.db.transaction() as tx:
+            unknown = tx.messages.mark_outcome_unknown(message.id)
+            if unknown:
+                tx.audit.record(actor, "sms.send", party.number, "outcome unknown")
+        if not unknown:
+            log.info("text %s: its answer was lost, but a callback already settled it", message.id)
+            self._sent(actor, message.conversation_id, party, "answer lost; settled by callback")
+            return None
+        log.warning(
+            "text %s to %s: Web21C did not answer; it may have been sent", message.id, party.number
+        )
+        channel, ts = message.channel_id, message.slack_ts
+        eventing = bool(self.settings.public_url)
+        if bridge_post:
+            self.chat.update(channel, ts, unknown_post(actor, text, party.number, eventing))
+        else:
+            self.chat.unreact(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
+            self.chat.react(channel, ts, UNKNOWN_REACTION)
+        return unknown_answer(party.number, eventing)
+
+    def settle(self, message, web21c_message_id: str, statuses: Sequence[DeliveryStatus]) -> bool:
+        """Web21C reported on a text (a delivery callback): record the id it was sent under
+        (a text whose answer was lost has none yet) and show its state; True if shown anew."""
+        with self.db.transaction() as tx:
+            tx.messages.settle(message.id, web21c_message_id)
+            current = tx.messages.get(message.id)
+        changed = self.apply_statuses(current, statuses)
+        if message.outcome_unknown and not changed:  # the warning goes even if nothing moved
+            with self.db.transaction() as tx:
+                recipients = tx.messages.recipients(message.id)
+            before = {r.destination_uri: r.status for r in recipients}
+            self._show_statuses(current, before, recipients)
+        if message.outcome_unknown and not message.bridge_post:
+            self.chat.unreact(message.channel_id, message.slack_ts, UNKNOWN_REACTION)
+        return changed or message.outcome_unknown
 
     # --- delivery states -----------------------------------------------------------------
 
@@ -223,6 +275,26 @@ class Messaging:
                     message.channel_id, message.slack_ts, STATUS_REACTIONS[MessageStatus(old)]
                 )
             self.chat.react(message.channel_id, message.slack_ts, STATUS_REACTIONS[status.status])
+
+
+def unknown_post(sender: str, text: str, number: str, eventing: bool) -> str:
+    """The bridge's post for a text whose send Web21C never answered."""
+    line = (
+        f":warning: Web21C did not answer; this text may have been sent. Check with {number} "
+        "before you send it again."
+    )
+    if eventing:
+        line += " If Web21C reports on it, its state will show here."
+    return f"{outbound_header(sender, text)}\n{line}"
+
+
+def unknown_answer(number: str, eventing: bool) -> str:
+    """What the sender is told when Web21C never answered for their text."""
+    where = "its post in the conversation thread" if eventing else "with them"
+    return (
+        f":warning: Web21C did not answer; your text to {number} may have been sent. Check "
+        f"{where} before you send it again: a second try may reach them twice."
+    )
 
 
 def outbound_header(sender: str, text: str) -> str:
