@@ -71,6 +71,9 @@ def test_a_text_whose_answer_was_lost_is_shown_as_maybe_sent_then_settled_by_its
         assert forgetful.lost == ["sendMessageWithEventing"]
 
         # Web21C sent it, and it delivers the callbacks it holds for it: the state settles.
+        bridge.slack.state.wait_for(
+            lambda _: callbacks.held or None, timeout=30, what="the sandbox's first callback"
+        )
         statuses = callbacks.release()
         assert statuses and set(statuses) == {200}
         settled = _post_saying(
