@@ -151,7 +151,9 @@ class Messaging:
         text: str,
         *,
         bridge_post: bool,
-    ) -> None:
+    ) -> str | None:
+        """Record the text, send it and note the outcome; what its sender must be told when
+        the outcome is unknown, else None (refusals raise Rejected)."""
         token = secrets.token_urlsafe(24)
         event_url = None
         if self.settings.public_url:
@@ -221,23 +223,36 @@ class Messaging:
         else:
             self.chat.unreact(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
             self.chat.react(channel, ts, UNKNOWN_REACTION)
+        with self.db.transaction() as tx:
+            now = tx.messages.get(message.id)
+        if not now.outcome_unknown:  # a callback settled it while the warning went up
+            self._show_settled(now, shown=False)
+            return None
         return unknown_answer(party.number, eventing)
 
     def settle(self, message, web21c_message_id: str, statuses: Sequence[DeliveryStatus]) -> bool:
-        """Web21C reported on a text (a delivery callback): record the id it was sent under
-        (a text whose answer was lost has none yet) and show its state; True if shown anew."""
+        """Web21C reported on a text (a delivery callback): it was sent. Record the id it was
+        sent under (a text whose answer was lost has none yet), take any outcome-unknown
+        warning down and show its state; True if anything was shown anew."""
         with self.db.transaction() as tx:
-            tx.messages.settle(message.id, web21c_message_id)
+            was_unknown = tx.messages.settle(message.id, web21c_message_id)
             current = tx.messages.get(message.id)
         changed = self.apply_statuses(current, statuses)
-        if message.outcome_unknown and not changed:  # the warning goes even if nothing moved
-            with self.db.transaction() as tx:
-                recipients = tx.messages.recipients(message.id)
-            before = {r.destination_uri: r.status for r in recipients}
-            self._show_statuses(current, before, recipients)
-        if message.outcome_unknown and not message.bridge_post:
-            self.chat.unreact(message.channel_id, message.slack_ts, UNKNOWN_REACTION)
-        return changed or message.outcome_unknown
+        if was_unknown:
+            self._show_settled(current, shown=changed)
+        return changed or was_unknown
+
+    def _show_settled(self, message, *, shown: bool) -> None:
+        """Replace the outcome-unknown warning with the text's state (`shown`: the post was
+        just edited to it already)."""
+        with self.db.transaction() as tx:
+            recipients = tx.messages.recipients(message.id)
+        if message.bridge_post:
+            if not shown:
+                self._show_statuses(message, {}, recipients)
+            return
+        self.chat.unreact(message.channel_id, message.slack_ts, UNKNOWN_REACTION)
+        self._show_statuses(message, {}, recipients)
 
     # --- delivery states -----------------------------------------------------------------
 

@@ -227,19 +227,20 @@ class MessageRepository(Repository):
         )
         return result.rowcount > 0
 
-    def settle(self, message_id: int, web21c_message_id: str) -> None:
-        """Web21C spoke of this text (a delivery callback): it was sent, under this id. The
-        first id heard is kept."""
+    def settle(self, message_id: int, web21c_message_id: str) -> bool:
+        """Web21C spoke of this text (a delivery callback): it was sent, under this id (the
+        first id heard is kept). True if this cleared its outcome-unknown mark."""
         self._conn.execute(
             update(_m)
             .where(_m.c.id == message_id, _m.c.web21c_message_id.is_(None))
             .values(web21c_message_id=web21c_message_id)
         )
-        self._conn.execute(
+        result = self._conn.execute(
             update(_m)
             .where(_m.c.id == message_id, _m.c.outcome_unknown.is_(True))
             .values(outcome_unknown=False)
         )
+        return result.rowcount > 0
 
     def set_recipient_status(
         self, message_id: int, destination_uri: str, status: MessageStatus | str

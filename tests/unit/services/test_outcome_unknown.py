@@ -191,3 +191,22 @@ def test_any_other_unknown_write_is_explained_without_try_again_in_a_minute():
     words = explain(OutcomeUnknown("lost"))
     assert words.startswith("Web21C did not answer") and "can't tell whether" in words
     assert "can't be reached" not in words
+
+
+def test_a_callback_that_lands_while_the_warning_goes_up_still_wins(services, telephony, chat):
+    original = chat.update
+
+    def update_then_call_back(channel, ts, text, *, card=None):
+        original(channel, ts, text, card=card)
+        if ":warning:" in text:  # Web21C's callback arrives right after the warning is shown
+            message, _, _ = _only_text(services)
+            services.deliveries.on_callback(message.event_token, _callback("msg-1", "Sent"))
+
+    chat.update = update_then_call_back
+    telephony.lose_next_answer = True
+    answer = services.messaging.send("UALICE", CHANNEL, NumberTarget("07700900123"), "hello")
+    assert answer is None
+    message, (recipient,), _ = _only_text(services)
+    assert not message.outcome_unknown and recipient.status is MessageStatus.SENT
+    post = chat.messages[(CHANNEL, message.slack_ts)]
+    assert ":warning:" not in post.text and "sent" in post.text
