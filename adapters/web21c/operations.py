@@ -5,7 +5,7 @@ is read by envelope.py with lxml (much faster than zeep's object mapping for lon
 still validated against the same schema).
 
 Reads are retried; writes are sent once, and a write whose answer is missing or unusable is
-an OutcomeUnknown, not a failure (see `write_outcome`).
+an OutcomeUnknown, not a failure (see `declined` and transport.py).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class OperationCaller:
         `retry` is for reads only: a ServiceUnavailable is retried with exponential backoff,
         and a read never raises OutcomeUnknown (asking again is harmless). Writes
         (sendMessage*, makeCall, createConference, inviteParticipant, endCall, ...) are sent
-        once; see write_outcome for what they raise.
+        once; see `declined` and transport.py for when they raise OutcomeUnknown.
         """
         envelope = self.build(operation, **params)
         if not retry:
