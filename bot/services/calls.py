@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.core.commands import Target
-from bot.core.domain import CallStatus, OutcomeUnknown, TelephonyError
+from bot.core.domain import CallStatus, ChatError, OutcomeUnknown, TelephonyError
 from bot.core.numbers import NumberRejected, check_allowed, display
 from bot.core.ports import ChatSurface, Telephony
 from bot.services.cards import call_card, unknown_call_card
@@ -13,6 +14,8 @@ from bot.services.errors import Rejected
 from bot.services.parties import Directory, Party, Policy
 from bot.services.telephony_errors import NO_ANSWER, explain
 from storage import Database
+
+log = logging.getLogger(__name__)
 
 DIAL_TIMEOUT_SECONDS = 30  # how long each leg rings (BT's examples used 30)
 
@@ -97,7 +100,10 @@ class Calls:
             )
         calling_label, called_label = self._label(calling.uri), self._label(called.uri)
         card = unknown_call_card(calling_label, called_label, actor)
-        self.chat.post(channel, card.as_text(), card=card)
+        try:
+            self.chat.post(channel, card.as_text(), card=card)
+        except ChatError as error:  # the caller must still hear it may be ringing
+            log.warning("the maybe-placed call's card was not posted: %s", error.reason)
         return (
             f":warning: {NO_ANSWER}; the call from {calling_label} to {called_label} may have "
             "been placed. If the phones ring, it was; if not, check with them before you call "

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.commands import Target
-from bot.core.domain import DeliveryStatus, MessageStatus, OutcomeUnknown, TelephonyError
+from bot.core.domain import (
+    ChatError,
+    DeliveryStatus,
+    MessageStatus,
+    OutcomeUnknown,
+    TelephonyError,
+)
 from bot.core.numbers import display
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.core.sms_text import measure
@@ -218,11 +224,14 @@ class Messaging:
         )
         channel, ts = message.channel_id, message.slack_ts
         eventing = bool(self.settings.public_url)
-        if bridge_post:
-            self.chat.update(channel, ts, unknown_post(actor, text, party.number, eventing))
-        else:
-            self.chat.unreact(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
-            self.chat.react(channel, ts, UNKNOWN_REACTION)
+        try:
+            if bridge_post:
+                self.chat.update(channel, ts, unknown_post(actor, text, party.number, eventing))
+            else:
+                self.chat.unreact(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
+                self.chat.react(channel, ts, UNKNOWN_REACTION)
+        except ChatError as error:  # the sender must still hear it: their answer says it
+            log.warning("the warning on text %s was not shown: %s", message.id, error.reason)
         with self.db.transaction() as tx:
             now = tx.messages.get(message.id)
         if not now.outcome_unknown:  # a callback settled it while the warning went up

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from bot.core.commands import NumberTarget, SendSms, UserTarget
-from bot.core.domain import DeliveryStatus, MessageStatus, OutcomeUnknown
+from bot.core.commands import NumberTarget, PlaceCall, SendSms, UserTarget
+from bot.core.domain import ChatError, DeliveryStatus, MessageStatus, OutcomeUnknown
 from bot.services.dispatch import Invocation
 from bot.services.errors import Rejected
 from bot.services.telephony_errors import explain
@@ -210,3 +210,14 @@ def test_a_callback_that_lands_while_the_warning_goes_up_still_wins(services, te
     assert not message.outcome_unknown and recipient.status is MessageStatus.SENT
     post = chat.messages[(CHANNEL, message.slack_ts)]
     assert ":warning:" not in post.text and "sent" in post.text
+
+
+def test_a_maybe_placed_call_is_told_to_the_caller_even_if_its_card_cannot_be_posted(
+    services, telephony, chat
+):
+    chat.refuse[CHANNEL] = ChatError("is_archived", permanent=True)
+    telephony.lose_next_answer = True
+    answer = services.dispatcher.run(
+        Invocation("UBOB", CHANNEL), PlaceCall((NumberTarget("07700900123"),))
+    )
+    assert "may have been placed" in answer
