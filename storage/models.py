@@ -112,6 +112,9 @@ class MessageRow(Base):
     # True when the Slack message at slack_ts is the bridge's own post (it may edit it),
     # False when it is a person's message (the bridge can only react to it).
     bridge_post: Mapped[bool] = mapped_column(server_default=false())
+    # Outbound: Web21C took the send but its answer never came back, so the text may or may
+    # not have gone; a delivery callback for it (its event_token) settles it.
+    outcome_unknown: Mapped[bool] = mapped_column(server_default=false())
 
 
 class RecipientRow(Base):

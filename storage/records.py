@@ -69,6 +69,7 @@ class Message:
     cleared_at: datetime | None
     event_token: str | None
     bridge_post: bool
+    outcome_unknown: bool = False
 
 
 @dataclass(frozen=True)

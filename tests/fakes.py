@@ -25,6 +25,7 @@ from bot.core.domain import (
     InboundMessage,
     MessageStatus,
     NotFound,
+    OutcomeUnknown,
     ParticipantInfo,
     ParticipantStatus,
     TelephonyError,
@@ -65,12 +66,21 @@ class FakeTelephony:
         self.participants: dict[str, dict[str, ParticipantInfo]] = {}
         self.participant_uris: dict[str, str] = {}
         self.failure: TelephonyError | None = None  # raised by the next call, then cleared
+        # The next write is carried out, then its answer is lost (raises OutcomeUnknown).
+        self.lose_next_answer = False
         self.cleared: list[str] = []
 
     def _maybe_fail(self) -> None:
         if self.failure is not None:
             failure, self.failure = self.failure, None
             raise failure
+
+    def _answer(self, value: str) -> str:
+        """What a write returns, unless its answer is to be lost on the way back."""
+        if self.lose_next_answer:
+            self.lose_next_answer = False
+            raise OutcomeUnknown("Web21C did not answer in time (fake)")
+        return value
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}-{next(self._ids)}"
@@ -85,7 +95,7 @@ class FakeTelephony:
         self.statuses[message_id] = [
             DeliveryStatus(u, MessageStatus.INITIAL) for u in recipient_uris
         ]
-        return message_id
+        return self._answer(message_id)
 
     def get_message_delivery_statuses(self, message_id: str) -> list[DeliveryStatus]:
         self._maybe_fail()
@@ -118,7 +128,7 @@ class FakeTelephony:
             cleared += len(messages) - len(kept)
             self.inbox[keyword] = kept
         self.cleared.extend(message_ids)
-        return cleared
+        return int(self._answer(str(cleared)))
 
     # calls
     def make_call(
@@ -130,7 +140,7 @@ class FakeTelephony:
             CallStatus.INITIAL, None, 0, CallTerminationCause.NOT_TERMINATED
         )
         self.call_parties[call_id] = (calling_party, called_party)
-        return call_id
+        return self._answer(call_id)
 
     def get_call_information(self, call_id: str) -> CallInformation:
         self._maybe_fail()
@@ -147,7 +157,7 @@ class FakeTelephony:
             info.duration,
             CallTerminationCause.TERMINATED_BY_CONTROLLER,
         )
-        return "ok"
+        return self._answer("ok")
 
     def close(self) -> None:
         self.closed = True
@@ -160,7 +170,7 @@ class FakeTelephony:
             conference_id, ConferenceStatus.INITIAL, None, 0, 0
         )
         self.participants[conference_id] = {}
-        return conference_id
+        return self._answer(conference_id)
 
     def invite_participant(self, conference_id: str, participant_uri: str) -> str:
         self._maybe_fail()
@@ -171,7 +181,7 @@ class FakeTelephony:
             participant_id, ParticipantStatus.INVITED, None
         )
         self.participant_uris[participant_id] = participant_uri
-        return participant_id
+        return self._answer(participant_id)
 
     def get_conference_info(self, conference_id: str) -> ConferenceInfo:
         self._maybe_fail()
@@ -197,7 +207,7 @@ class FakeTelephony:
                 people[participant_id] = ParticipantInfo(
                     participant_id, ParticipantStatus.DISCONNECTED, info.start_time
                 )
-                return "ok"
+                return self._answer("ok")
         raise NotFound(f"unknown participantId {participant_id}")
 
     def end_conference(self, conference_id: str) -> str:
@@ -210,7 +220,7 @@ class FakeTelephony:
             self.participants[conference_id][pid] = ParticipantInfo(
                 pid, ParticipantStatus.DISCONNECTED, p.start_time
             )
-        return "ok"
+        return self._answer("ok")
 
 
 @dataclass

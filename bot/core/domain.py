@@ -120,6 +120,16 @@ class ServiceUnavailable(TelephonyError):
     """The service could not be reached, or did not answer in time."""
 
 
+class OutcomeUnknown(ServiceUnavailable):
+    """A write reached Web21C but no usable answer came back (a read timeout, a reset, a cut
+    or unreadable answer): it may have been carried out. Never report it as not done, and
+    never repeat it blindly; a later callback or status may settle it.
+
+    A ServiceUnavailable too, so code that only backs off while Web21C is unwell needs no
+    change; code that tells people what happened must ask for this first.
+    """
+
+
 class ChatError(Exception):
     """A chat front end could not do what was asked; `retry_after` is set when rate limited.
 

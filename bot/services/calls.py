@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.core.commands import Target
-from bot.core.domain import CallStatus, TelephonyError
+from bot.core.domain import CallStatus, ChatError, OutcomeUnknown, TelephonyError
 from bot.core.numbers import NumberRejected, check_allowed, display
 from bot.core.ports import ChatSurface, Telephony
-from bot.services.cards import call_card
+from bot.services.cards import call_card, unknown_call_card
 from bot.services.errors import Rejected
 from bot.services.parties import Directory, Party, Policy
-from bot.services.telephony_errors import explain
+from bot.services.telephony_errors import NO_ANSWER, explain
 from storage import Database
+
+log = logging.getLogger(__name__)
 
 DIAL_TIMEOUT_SECONDS = 30  # how long each leg rings (BT's examples used 30)
 
@@ -37,6 +40,8 @@ class Calls:
             )
         try:
             call_id = self.telephony.make_call(calling.uri, called.uri, DIAL_TIMEOUT_SECONDS)
+        except OutcomeUnknown:
+            return self._maybe_placed(actor, channel, calling, called)
         except TelephonyError as error:
             raise Rejected(f"The call was not placed: {explain(error)}") from None
         with self.db.transaction() as tx:
@@ -71,12 +76,39 @@ class Calls:
             )
         try:
             self.telephony.end_call(call_id)
+        except OutcomeUnknown:
+            with self.db.transaction() as tx:
+                tx.audit.record(actor, "call.hang_up", call_id, "outcome unknown")
+            return (
+                f":warning: {NO_ANSWER}; the call may have been hung up. Its card shows it "
+                "once Web21C reports it ended; press Hang up again if it is still going."
+            )
         except TelephonyError as error:
             raise Rejected(f"Could not hang up: {explain(error)}") from None
         with self.db.transaction() as tx:
             tx.audit.record(actor, "call.hang_up", call_id, "")
         self.refresh(call_id)
         return None
+
+    def _maybe_placed(self, actor: str, channel: str, calling: Party, called: Party) -> str:
+        """makeCall's answer was lost: the call may be ringing. Without its callId nothing can
+        follow it, so say so in the channel (where its card would be) and to the caller, and
+        never place it again on our own."""
+        with self.db.transaction() as tx:
+            tx.audit.record(
+                actor, "call.place", f"{calling.number} -> {called.number}", "outcome unknown"
+            )
+        calling_label, called_label = self._label(calling.uri), self._label(called.uri)
+        card = unknown_call_card(calling_label, called_label, actor)
+        try:
+            self.chat.post(channel, card.as_text(), card=card)
+        except ChatError as error:  # the caller must still hear it may be ringing
+            log.warning("the maybe-placed call's card was not posted: %s", error.reason)
+        return (
+            f":warning: {NO_ANSWER}; the call from {calling_label} to {called_label} may have "
+            "been placed. If the phones ring, it was; if not, check with them before you call "
+            "again: a second `/call` may ring them twice."
+        )
 
     def refresh(self, call_id: str) -> bool:
         """Fetch the call's state; update its card when something visible changed."""

@@ -40,6 +40,22 @@ def call_card(call, calling_label: str, called_label: str) -> Card:
     return Card(title, rows, buttons, footer=f"Started by <@{call.started_by}>")
 
 
+def unknown_call_card(calling_label: str, called_label: str, started_by: str) -> Card:
+    """The card for a makeCall Web21C never answered: no callId, so nothing to follow or hang
+    up, and it says so (Session/ThirdPartyCall 2007/07 has no callbacks to settle it)."""
+    return Card(
+        f":telephone_receiver: Call: {calling_label} → {called_label}",
+        (
+            Row(
+                ":warning: Web21C did not answer; the call may have been placed. If the phones "
+                "ring, it was. The bridge can't follow it or hang it up from here."
+            ),
+        ),
+        (),
+        footer=f"Started by <@{started_by}>",
+    )
+
+
 def conference_card(conference, participants, labels: dict[str, str]) -> Card:
     status = ConferenceStatus(conference.status)
     live = status is not ConferenceStatus.TERMINATED

@@ -6,16 +6,23 @@ import logging
 from dataclasses import dataclass
 
 from bot.core.commands import Target
-from bot.core.domain import ConferenceStatus, ParticipantStatus, TelephonyError
+from bot.core.domain import ConferenceStatus, OutcomeUnknown, ParticipantStatus, TelephonyError
 from bot.core.numbers import display
 from bot.core.ports import ChatSurface, Telephony
 from bot.services.cards import conference_card
 from bot.services.errors import Rejected
 from bot.services.parties import Directory, Party, Policy
-from bot.services.telephony_errors import explain
+from bot.services.telephony_errors import NO_ANSWER, explain
 from storage import Database
 
 log = logging.getLogger(__name__)
+
+# inviteParticipant's answer was lost: without the participantId the card can't show or drop
+# them (getParticipants gives ids and states, not numbers, so they can't be matched up).
+MAYBE_INVITED = (
+    f":warning: {NO_ANSWER}; they may have been invited (their phone may ring), but the card "
+    "can't show or drop them."
+)
 
 
 @dataclass
@@ -30,6 +37,13 @@ class Conferences:
         parties = self._distinct([self.directory.party(t) for t in targets])
         try:
             conference_id = self.telephony.create_conference()
+        except OutcomeUnknown:
+            with self.db.transaction() as tx:
+                tx.audit.record(actor, "conference.start", "", "outcome unknown")
+            raise Rejected(
+                f":warning: {NO_ANSWER}; a conference may have been created, but no one was "
+                "invited to it, so no phone rings. `/conf` again is safe."
+            ) from None
         except TelephonyError as error:
             raise Rejected(f"The conference was not started: {explain(error)}") from None
         with self.db.transaction() as tx:
@@ -37,16 +51,20 @@ class Conferences:
             tx.audit.record(
                 actor, "conference.start", conference_id, ", ".join(p.number for p in parties)
             )
-        failures = [
-            f"{p.label}: {problem}" for p in parties if (problem := self._invite(conference_id, p))
-        ]
+        problems = [(p, self._invite(actor, conference_id, p)) for p in parties]
+        failures = [f"{p.label}: {why}" for p, why in problems if why and why != MAYBE_INVITED]
+        maybes = [f"{p.label}: {why}" for p, why in problems if why == MAYBE_INVITED]
         card = self._card(conference_id)
         ts = self.chat.post(channel, card.as_text(), card=card)
         with self.db.transaction() as tx:
             tx.conferences.set_card(conference_id, channel, ts)
         self._redraw(conference_id, card)  # a refresh may have stored news while we posted
+        lines = []
         if failures:
-            return "Some people could not be invited:\n" + "\n".join(failures)
+            lines += ["Some people could not be invited:", *failures]
+        lines += maybes
+        if lines:
+            return "\n".join(lines)
         return None
 
     def invite(self, actor: str, conference_id: str, target: Target) -> str | None:
@@ -58,7 +76,9 @@ class Conferences:
         if party.uri in present:
             raise Rejected(f"{party.label} is already in this conference.")
         before = self._card(conference_id)
-        problem = self._invite(conference_id, party)
+        problem = self._invite(actor, conference_id, party)
+        if problem == MAYBE_INVITED:
+            return f"{party.label}: {problem}"
         if problem:
             raise Rejected(f"Could not invite {party.label}: {problem}")
         with self.db.transaction() as tx:
@@ -78,6 +98,12 @@ class Conferences:
             return "They have already left."
         try:
             self.telephony.disconnect_participant(participant_id)
+        except OutcomeUnknown:
+            self._audit_unknown(actor, "conference.drop", participant.conference_id)
+            return (
+                f":warning: {NO_ANSWER}; they may have been dropped. The card shows it once "
+                "Web21C reports them gone."
+            )
         except TelephonyError as error:
             raise Rejected(f"Could not drop them: {explain(error)}") from None
         with self.db.transaction() as tx:
@@ -92,6 +118,12 @@ class Conferences:
         self._require(actor, conference, "end it")
         try:
             self.telephony.end_conference(conference_id)
+        except OutcomeUnknown:
+            self._audit_unknown(actor, "conference.end", conference_id)
+            return (
+                f":warning: {NO_ANSWER}; the conference may have ended. Its card shows it once "
+                "Web21C reports it ended; press End conference again if it is still going."
+            )
         except TelephonyError as error:
             raise Rejected(f"Could not end the conference: {explain(error)}") from None
         with self.db.transaction() as tx:
@@ -153,10 +185,18 @@ class Conferences:
         self.chat.update(conference.channel_id, conference.card_ts, after.as_text(), card=after)
         return True
 
-    def _invite(self, conference_id: str, party: Party) -> str | None:
-        """Invite one party; the problem in words if it failed, else None."""
+    def _audit_unknown(self, actor: str, action: str, target: str) -> None:
+        with self.db.transaction() as tx:
+            tx.audit.record(actor, action, target, "outcome unknown")
+
+    def _invite(self, actor: str, conference_id: str, party: Party) -> str | None:
+        """Invite one party; the problem in words if it failed (MAYBE_INVITED if Web21C
+        never answered), else None."""
         try:
             participant_id = self.telephony.invite_participant(conference_id, party.uri)
+        except OutcomeUnknown:
+            self._audit_unknown(actor, "conference.invite", conference_id)
+            return MAYBE_INVITED
         except TelephonyError as error:
             return explain(error)
         with self.db.transaction() as tx:

@@ -4,6 +4,11 @@ otherwise polling getMessageDeliveryStatuses with backoff until every recipient 
 Callback payload (defined by this project, as BT never documented one; see
 docs/web21c-sandbox.md): a JSON object `{"messageId", "destinationUri", "messageStatus",
 "time"}` POSTed to `/web21c/events/<token>`, where the token is unguessable and per message.
+
+The token, not the messageId, finds the text, so a callback also settles a text whose
+sendMessageWithEventing answer was lost (outcome unknown): it proves the text was sent and
+brings the messageId the bridge never heard. Polling cannot do that: getMessageDeliveryStatuses
+needs the messageId, so a polled text whose answer was lost stays "may have been sent".
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ class Deliveries:
             recipients = {r.destination_uri for r in tx.messages.recipients(message.id)}
         if status[1].destination_uri not in recipients:
             return CallbackResult(400, "destinationUri is not a recipient of this message")
-        self._messaging.apply_statuses(message, [status[1]])
+        self._messaging.settle(message, status[0], [status[1]])
         return CallbackResult(200, "ok")
 
     def poll(self, limit: int = 200) -> int:

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.commands import Target
-from bot.core.domain import DeliveryStatus, MessageStatus, TelephonyError
+from bot.core.domain import (
+    ChatError,
+    DeliveryStatus,
+    MessageStatus,
+    OutcomeUnknown,
+    TelephonyError,
+)
 from bot.core.numbers import display
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.core.sms_text import measure
@@ -43,6 +49,7 @@ STATUS_REACTIONS = {
     MessageStatus.RETRYING: "repeat",
 }
 FILES_NOTE = "Only the text of your reply is sent: files and images can't go by SMS."
+UNKNOWN_REACTION = "warning"
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,7 @@ class Messaging:
         conversation_id, thread_ts = self.thread_for(party, channel)
         pending = [DeliveryStatus(party.uri, MessageStatus.INITIAL)]
         ts = self.chat.post(channel, outbound_post(actor, text, pending), thread_ts=thread_ts)
-        self._deliver(actor, conversation_id, channel, ts, party, text, bridge_post=True)
-        return None
+        return self._deliver(actor, conversation_id, channel, ts, party, text, bridge_post=True)
 
     def reply(
         self, actor: str, channel: str, thread_ts: str, ts: str, text: str, has_files: bool
@@ -96,9 +102,14 @@ class Messaging:
             return
         self.chat.react(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
         try:
-            self._deliver(actor, conversation.id, channel, ts, party, text, bridge_post=False)
+            unknown = self._deliver(
+                actor, conversation.id, channel, ts, party, text, bridge_post=False
+            )
         except Rejected as refusal:
             self.chat.post_ephemeral(channel, actor, str(refusal))
+            return
+        if unknown:
+            self.chat.post_ephemeral(channel, actor, unknown)
             return
         length = measure(text)
         if length.segments > 1:
@@ -146,7 +157,9 @@ class Messaging:
         text: str,
         *,
         bridge_post: bool,
-    ) -> None:
+    ) -> str | None:
+        """Record the text, send it and note the outcome; what its sender must be told when
+        the outcome is unknown, else None (refusals raise Rejected)."""
         token = secrets.token_urlsafe(24)
         event_url = None
         if self.settings.public_url:
@@ -169,6 +182,8 @@ class Messaging:
             message_id = self.telephony.send_message(
                 [party.uri], self.settings.sender, text, event_url
             )
+        except OutcomeUnknown:
+            return self._unknown(actor, message, party, text, bridge_post=bridge_post)
         except TelephonyError as error:
             with self.db.transaction() as tx:
                 tx.messages.set_recipient_status(message.id, party.uri, MessageStatus.FAILED)
@@ -183,9 +198,70 @@ class Messaging:
             raise Rejected(f"The text to {party.number} was not sent: {reason}") from None
         with self.db.transaction() as tx:
             tx.messages.set_web21c_id(message.id, message_id)
+        self._sent(actor, message.conversation_id, party, message_id)
+        return None
+
+    def _sent(self, actor: str, conversation_id: int, party: Party, detail: str) -> None:
+        with self.db.transaction() as tx:
             tx.conversations.touch(conversation_id, self.clock.now())
-            tx.audit.record(actor, "sms.send", party.number, message_id)
+            tx.audit.record(actor, "sms.send", party.number, detail)
         self.metrics.inc("bridge_texts_out_total")
+
+    def _unknown(self, actor: str, message, party: Party, text: str, *, bridge_post: bool):
+        """Web21C took the text but its answer was lost: it may have gone. Say so, where the
+        text is shown and to its sender, and never send it again on our own. A delivery
+        callback may already have told us it went; then it is simply sent."""
+        with self.db.transaction() as tx:
+            unknown = tx.messages.mark_outcome_unknown(message.id)
+            if unknown:
+                tx.audit.record(actor, "sms.send", party.number, "outcome unknown")
+        if not unknown:
+            log.info("text %s: its answer was lost, but a callback already settled it", message.id)
+            self._sent(actor, message.conversation_id, party, "answer lost; settled by callback")
+            return None
+        log.warning(
+            "text %s to %s: Web21C did not answer; it may have been sent", message.id, party.number
+        )
+        channel, ts = message.channel_id, message.slack_ts
+        eventing = bool(self.settings.public_url)
+        try:
+            if bridge_post:
+                self.chat.update(channel, ts, unknown_post(actor, text, party.number, eventing))
+            else:
+                self.chat.unreact(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
+                self.chat.react(channel, ts, UNKNOWN_REACTION)
+        except ChatError as error:  # the sender must still hear it: their answer says it
+            log.warning("the warning on text %s was not shown: %s", message.id, error.reason)
+        with self.db.transaction() as tx:
+            now = tx.messages.get(message.id)
+        if not now.outcome_unknown:  # a callback settled it while the warning went up
+            self._show_settled(now, shown=False)
+            return None
+        return unknown_answer(party.number, eventing)
+
+    def settle(self, message, web21c_message_id: str, statuses: Sequence[DeliveryStatus]) -> bool:
+        """Web21C reported on a text (a delivery callback): it was sent. Record the id it was
+        sent under (a text whose answer was lost has none yet), take any outcome-unknown
+        warning down and show its state; True if anything was shown anew."""
+        with self.db.transaction() as tx:
+            was_unknown = tx.messages.settle(message.id, web21c_message_id)
+            current = tx.messages.get(message.id)
+        changed = self.apply_statuses(current, statuses)
+        if was_unknown:
+            self._show_settled(current, shown=changed)
+        return changed or was_unknown
+
+    def _show_settled(self, message, *, shown: bool) -> None:
+        """Replace the outcome-unknown warning with the text's state (`shown`: the post was
+        just edited to it already)."""
+        with self.db.transaction() as tx:
+            recipients = tx.messages.recipients(message.id)
+        if message.bridge_post:
+            if not shown:
+                self._show_statuses(message, {}, recipients)
+            return
+        self.chat.unreact(message.channel_id, message.slack_ts, UNKNOWN_REACTION)
+        self._show_statuses(message, {}, recipients)
 
     # --- delivery states -----------------------------------------------------------------
 
@@ -223,6 +299,26 @@ class Messaging:
                     message.channel_id, message.slack_ts, STATUS_REACTIONS[MessageStatus(old)]
                 )
             self.chat.react(message.channel_id, message.slack_ts, STATUS_REACTIONS[status.status])
+
+
+def unknown_post(sender: str, text: str, number: str, eventing: bool) -> str:
+    """The bridge's post for a text whose send Web21C never answered."""
+    line = (
+        f":warning: Web21C did not answer; this text may have been sent. Check with {number} "
+        "before you send it again."
+    )
+    if eventing:
+        line += " If Web21C reports on it, its state will show here."
+    return f"{outbound_header(sender, text)}\n{line}"
+
+
+def unknown_answer(number: str, eventing: bool) -> str:
+    """What the sender is told when Web21C never answered for their text."""
+    where = "its post in the conversation thread" if eventing else "with them"
+    return (
+        f":warning: Web21C did not answer; your text to {number} may have been sent. Check "
+        f"{where} before you send it again: a second try may reach them twice."
+    )
 
 
 def outbound_header(sender: str, text: str) -> str:

@@ -1,17 +1,31 @@
-"""Telephony errors in words a Slack user can act on."""
+"""Telephony errors in words a Slack user can act on.
+
+OutcomeUnknown is asked for first: it is a ServiceUnavailable, but "can't be reached, try
+again" would be false for it (Web21C got the request) and trying again may do it twice. The
+services that make writes say what it means for their write (bot.services.messaging, calls,
+conferences); `explain` is the sentence for any other.
+"""
 
 from __future__ import annotations
 
 from bot.core.domain import (
     InvalidArgument,
     NotFound,
+    OutcomeUnknown,
     PermissionDenied,
     ServiceUnavailable,
     TelephonyError,
 )
 
+NO_ANSWER = "Web21C did not answer"
+
 
 def explain(error: TelephonyError) -> str:
+    if isinstance(error, OutcomeUnknown):
+        return (
+            f"{NO_ANSWER}, so the bridge can't tell whether it was done; check before you "
+            "try again."
+        )
     if isinstance(error, ServiceUnavailable):
         return "Web21C can't be reached right now; try again in a minute."
     if isinstance(error, PermissionDenied):

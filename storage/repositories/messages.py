@@ -213,6 +213,35 @@ class MessageRepository(Repository):
             update(_m).where(_m.c.id == message_id).values(web21c_message_id=web21c_message_id)
         )
 
+    def mark_outcome_unknown(self, message_id: int) -> bool:
+        """Web21C took the send but did not answer: note that the text may have gone. False
+        (and nothing changes) if Web21C has already spoken of it (a callback brought its id
+        or a status), so it is known to have been sent."""
+        heard = exists().where(
+            _r.c.message_id == _m.c.id, _r.c.status != MessageStatus.INITIAL.value
+        )
+        result = self._conn.execute(
+            update(_m)
+            .where(_m.c.id == message_id, _m.c.web21c_message_id.is_(None), ~heard)
+            .values(outcome_unknown=True)
+        )
+        return result.rowcount > 0
+
+    def settle(self, message_id: int, web21c_message_id: str) -> bool:
+        """Web21C spoke of this text (a delivery callback): it was sent, under this id (the
+        first id heard is kept). True if this cleared its outcome-unknown mark."""
+        self._conn.execute(
+            update(_m)
+            .where(_m.c.id == message_id, _m.c.web21c_message_id.is_(None))
+            .values(web21c_message_id=web21c_message_id)
+        )
+        result = self._conn.execute(
+            update(_m)
+            .where(_m.c.id == message_id, _m.c.outcome_unknown.is_(True))
+            .values(outcome_unknown=False)
+        )
+        return result.rowcount > 0
+
     def set_recipient_status(
         self, message_id: int, destination_uri: str, status: MessageStatus | str
     ) -> bool:
@@ -294,6 +323,7 @@ def _message(row: Row) -> Message:
         cleared_at=row.cleared_at,
         event_token=row.event_token,
         bridge_post=row.bridge_post,
+        outcome_unknown=row.outcome_unknown,
     )
 
 
