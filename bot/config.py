@@ -51,6 +51,7 @@ class Settings:
     default_region: str = "GB"
     allowed_countries: frozenset[str] = frozenset({"GB"})
     sms_max_segments: int = 6
+    reply_keyword: str = "bridge"
     log_level: str = "INFO"
     sandbox_port: int = 3001
     sandbox_speed: float = 1.0
@@ -127,6 +128,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         sms_max_segments=int(
             _number(env, "SMS_MAX_SEGMENTS", Settings.sms_max_segments, whole=True)
         ),
+        reply_keyword=_keyword(env, "REPLY_KEYWORD", Settings.reply_keyword),
         log_level=_choice(
             env, "LOG_LEVEL", Settings.log_level, ("DEBUG", "INFO", "WARNING", "ERROR")
         ),
@@ -233,6 +235,13 @@ def _regions(env: Mapping[str, str], key: str, default: frozenset[str]) -> froze
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ConfigError(key, "comma-separated region codes such as GB,IE", region)
     return frozenset(regions)
+
+
+def _keyword(env: Mapping[str, str], key: str, default: str) -> str:
+    value = env.get(key, default)
+    if len(value.split()) != 1:
+        raise ConfigError(key, "one word (the first word of a text)", value)
+    return value.lower()
 
 
 def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:
