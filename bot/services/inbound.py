@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from bot.core.domain import ChatError
+from bot.core.mrkdwn import escape
 from bot.core.numbers import number_from_uri
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.observability.metrics import Metrics
@@ -199,7 +200,7 @@ class Inbound:
             try:
                 return self._chat.post(
                     channel,
-                    f"*{party.label}*: {message.text}",
+                    f"*{party.label}*: {escape(message.text)}",
                     thread_ts=thread_ts,
                     metadata={
                         "event_type": METADATA_TYPE,
@@ -237,11 +238,11 @@ class Inbound:
                 return None
             tx.opt_outs.opt_out(number, word, self._clock.now())
             return (
-                f":no_bell: {number} texted {word}: the bridge will send them nothing more "
+                f":no_bell: {escape(number)} texted {word}: the bridge will send them nothing more "
                 "until they text START."
             )
         if word in START_WORDS and tx.opt_outs.opt_in(number):
-            return f":bell: {number} texted {word}: texts to them are allowed again."
+            return f":bell: {escape(number)} texted {word}: texts to them are allowed again."
         return None
 
     def _report(self, channel: str, error: ChatError) -> None:

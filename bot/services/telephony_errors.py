@@ -1,4 +1,5 @@
-"""Telephony errors in words a Slack user can act on."""
+"""Telephony errors in words a Slack user can act on. A fault string is Web21C's own words:
+escaped, so a hostile or broken service cannot put markup in front of people."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from bot.core.domain import (
     ServiceUnavailable,
     TelephonyError,
 )
+from bot.core.mrkdwn import escape
 
 
 def explain(error: TelephonyError) -> str:
@@ -17,7 +19,7 @@ def explain(error: TelephonyError) -> str:
     if isinstance(error, PermissionDenied):
         return "Web21C refused the bridge's credentials; an admin should check its certificate."
     if isinstance(error, InvalidArgument):
-        return f"Web21C rejected the request ({error.fault_string})."
+        return f"Web21C rejected the request ({escape(error.fault_string)})."
     if isinstance(error, NotFound):
         return "Web21C no longer knows about it (it may have ended already)."
-    return f"Web21C failed ({error.fault_string}); try again in a minute."
+    return f"Web21C failed ({escape(error.fault_string)}); try again in a minute."

@@ -138,3 +138,15 @@ def test_a_web21c_outage_leaves_everything_in_place(services, telephony):
     with pytest.raises(ServiceUnavailable):
         services.poll_inbound()
     assert len(telephony.inbox["pizza"]) == 1
+
+
+def test_markup_in_a_text_or_a_sender_address_is_posted_escaped(services, telephony, chat):
+    _route(services)
+    telephony.receive("pizza", "sip:<!here>@evil.example", "pizza <!channel> <@UADMIN> & co")
+    telephony.receive("pizza", "sip:<!here>@evil.example", "pizza STOP")
+    services.poll_inbound()
+    (parent,) = chat.top_level("COPS")
+    assert "<" not in parent.text and "&lt;!here&gt;" in parent.text
+    text, _, note = (m.text for m in chat.thread("COPS", parent.ts))
+    assert text == "*sip:&lt;!here&gt;@evil.example*: pizza &lt;!channel&gt; &lt;@UADMIN&gt; &amp; co"
+    assert note.startswith(":no_bell: sip:&lt;!here&gt;@evil.example texted STOP")
