@@ -148,5 +148,6 @@ def test_markup_in_a_text_or_a_sender_address_is_posted_escaped(services, teleph
     (parent,) = chat.top_level("COPS")
     assert "<" not in parent.text and "&lt;!here&gt;" in parent.text
     text, _, note = (m.text for m in chat.thread("COPS", parent.ts))
-    assert text == "*sip:&lt;!here&gt;@evil.example*: pizza &lt;!channel&gt; &lt;@UADMIN&gt; &amp; co"
-    assert note.startswith(":no_bell: sip:&lt;!here&gt;@evil.example texted STOP")
+    sender = "sip:&lt;!here&gt;@evil.example"
+    assert text == f"*{sender}*: pizza &lt;!channel&gt; &lt;@UADMIN&gt; &amp; co"
+    assert note.startswith(f":no_bell: {sender} texted STOP")
