@@ -12,6 +12,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from bot.core.domain import ServiceUnavailable
+from bot.observability.logs import redact_url
 
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
@@ -48,10 +49,10 @@ class SoapTransport:
             ) as response:
                 return response.status_code, self._read_body(response)
         except requests.Timeout:
-            raise ServiceUnavailable(f"Web21C did not answer in time ({url})") from None
+            raise ServiceUnavailable(f"Web21C did not answer in time ({redact_url(url)})") from None
         except requests.RequestException as error:
             raise ServiceUnavailable(
-                f"Web21C could not be reached ({url}): {type(error).__name__}"
+                f"Web21C could not be reached ({redact_url(url)}): {type(error).__name__}"
             ) from None
 
     def _read_body(self, response: requests.Response) -> bytes:
