@@ -108,7 +108,7 @@ def test_a_hostile_web21c_fault_string_is_shown_inert(
         answers = [text for texts in by_command.values() for text in texts]
         answers += [e.text for e in state.ephemerals()]
         posts = [m.text for m in state.messages(GENERAL, include_replies=True)]
-    assert hostile_web21c.served >= 3
+    assert hostile_web21c.served >= 3, hostile_web21c.served
     for command, texts in by_command.items():  # each refusal shows the service's words
         assert any("urgent" in text for text in texts), (command, texts)
     not_sent = [p for p in posts if "not sent" in p]
