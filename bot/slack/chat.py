@@ -41,9 +41,9 @@ PERMANENT_ERRORS = frozenset(
         "restricted_action",
     }
 )
-# Every post is sent as the bridge wrote it: Slack is not to linkify bare URLs, #names or
-# @names (parse "none"), and not to preview links or media. Text from outside is escaped by
-# the services (bot.core.mrkdwn.escape); this keeps Slack from adding markup of its own.
+# Every post is sent as the bridge wrote it: Slack is not to turn #names, @names or @channel
+# into markup of its own (parse "none"), nor to preview links or media. Text from outside is
+# already escaped by the services (bot.core.mrkdwn.escape); this is the second half.
 VERBATIM = {"parse": "none", "unfurl_links": False, "unfurl_media": False}
 RATE_LIMIT_ATTEMPTS = 5
 DIRECTORY_TTL_SECONDS = 60.0
