@@ -118,7 +118,15 @@ def wire_services(
         calls=calls,
         conferences=conferences,
         inbound=Inbound(
-            db, telephony, chat, directory, messaging, clock, metrics, find_posted=find_posted
+            db,
+            telephony,
+            chat,
+            directory,
+            messaging,
+            clock,
+            metrics,
+            find_posted=find_posted,
+            reply_keyword=settings.reply_keyword,
         ),
         deliveries=Deliveries(db, telephony, messaging),
         tracking=LiveTracking(db, calls, conferences),
@@ -251,7 +259,7 @@ def bootstrap(settings: Settings, *, console_out=None) -> Bridge:
     if endpoint is None:
         from adapters.web21c.sandbox import SandboxOptions, start_sandbox
 
-        options = SandboxOptions(speed=settings.sandbox_speed)
+        options = SandboxOptions(speed=settings.sandbox_speed, reply_keyword=settings.reply_keyword)
         sandbox = start_sandbox("127.0.0.1", settings.sandbox_port, options)
         endpoint = sandbox.url
         log.info("no WEB21C_ENDPOINT: using the built-in sandbox at %s", endpoint)
@@ -314,7 +322,7 @@ def _with_console(
     admins = settings.admin_user_ids | {CONSOLE_USER}  # the person at the terminal runs it
     settings = _replace(settings, admin_user_ids=admins)
     services = wire_services(settings, db, telephony, chat)
-    keyword = "bridge"
+    keyword = settings.reply_keyword
     with db.transaction() as tx:
         if tx.routes.channel_for(keyword) is None:
             tx.routes.set(keyword, CONSOLE_CHANNEL, CONSOLE_USER)

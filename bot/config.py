@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import phonenumbers
 from dotenv import dotenv_values
 
+from bot.observability.logs import redact_url
+
 SECRET_KEYS = frozenset({"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})
 DEFAULT_DATABASE_URL = "sqlite:///web21c-bridge.db"
 
@@ -24,7 +26,7 @@ class ConfigError(ValueError):
 
     def __init__(self, key: str, expected: str, got: str | None = None):
         self.key = key
-        shown = "" if got is None or key in SECRET_KEYS else f", got {got!r}"
+        shown = "" if got is None or key in SECRET_KEYS else f", got {redact_url(repr(got))}"
         super().__init__(f"{key}: expected {expected}{shown}")
 
 
@@ -51,6 +53,7 @@ class Settings:
     default_region: str = "GB"
     allowed_countries: frozenset[str] = frozenset({"GB"})
     sms_max_segments: int = 6
+    reply_keyword: str = "bridge"
     log_level: str = "INFO"
     sandbox_port: int = 3001
     sandbox_speed: float = 1.0
@@ -68,21 +71,15 @@ class Settings:
     def secrets(self) -> list[str]:
         """Values that must never reach a log line (see bot.observability.logs)."""
         values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
-        password = urlsplit(self.database_url).password
-        return [v for v in [*values, password] if v]
+        urls = (self.database_url, self.web21c_endpoint, self.slack_api_url, self.public_url)
+        passwords = [urlsplit(url).password for url in urls if url]
+        return [v for v in [*values, *passwords] if v]
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        shown = ", ".join(
+            f"{f.name}={redact_url(repr(getattr(self, f.name)))}" for f in fields(self) if f.repr
+        )
         return f"Settings({shown}, database_url={redact_url(self.database_url)!r})"
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password replaced, for logs and messages."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
 
 
 def load_settings(
@@ -127,6 +124,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         sms_max_segments=int(
             _number(env, "SMS_MAX_SEGMENTS", Settings.sms_max_segments, whole=True)
         ),
+        reply_keyword=_keyword(env, "REPLY_KEYWORD", Settings.reply_keyword),
         log_level=_choice(
             env, "LOG_LEVEL", Settings.log_level, ("DEBUG", "INFO", "WARNING", "ERROR")
         ),
@@ -233,6 +231,13 @@ def _regions(env: Mapping[str, str], key: str, default: frozenset[str]) -> froze
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ConfigError(key, "comma-separated region codes such as GB,IE", region)
     return frozenset(regions)
+
+
+def _keyword(env: Mapping[str, str], key: str, default: str) -> str:
+    value = env.get(key, default)
+    if len(value.split()) != 1:
+        raise ConfigError(key, "one word (the first word of a text)", value)
+    return value.lower()
 
 
 def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:

@@ -21,6 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from bot.core.domain import OutcomeUnknown, ServiceUnavailable
+from bot.observability.logs import redact_url
 
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
@@ -60,12 +61,12 @@ class SoapTransport:
         except requests.RequestException as error:
             if never_sent(error):
                 raise ServiceUnavailable(
-                    f"Web21C could not be reached ({url}): {type(error).__name__}"
+                    f"Web21C could not be reached ({redact_url(url)}): {type(error).__name__}"
                 ) from None
             if isinstance(error, requests.Timeout):
-                raise OutcomeUnknown(f"Web21C did not answer in time ({url})") from None
+                raise OutcomeUnknown(f"Web21C did not answer in time ({redact_url(url)})") from None
             raise OutcomeUnknown(
-                f"Web21C's answer was lost ({url}): {type(error).__name__}"
+                f"Web21C's answer was lost ({redact_url(url)}): {type(error).__name__}"
             ) from None
 
     def _read_body(self, response: requests.Response) -> bytes:

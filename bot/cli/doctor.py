@@ -86,12 +86,13 @@ def _web21c(settings: Settings) -> Iterator[Finding]:
             detail = f"HTTP {response.status_code}"
         except requests.RequestException as error:
             reachable, detail = False, type(error).__name__
+        shown = redact_url(settings.web21c_endpoint)
         if reachable:
-            yield Finding(True, f"Web21C at {settings.web21c_endpoint} answers ({detail})")
+            yield Finding(True, f"Web21C at {shown} answers ({detail})")
         else:
             yield Finding(
                 False,
-                f"Web21C at {settings.web21c_endpoint} is unreachable ({detail})",
+                f"Web21C at {shown} is unreachable ({detail})",
                 "check WEB21C_ENDPOINT (the base URL, without /endpoint/...)",
             )
     if settings.web21c_key_file and settings.web21c_cert_file:
@@ -143,9 +144,10 @@ def _slack(settings: Settings) -> Iterator[Finding]:
             "copy the Bot User OAuth Token (xoxb-...) from your app's OAuth & Permissions page",
         )
     except (SlackClientError, OSError) as error:
+        shown = redact_url(settings.slack_api_url)
         yield Finding(
             False,
-            f"Slack at {settings.slack_api_url} is unreachable ({type(error).__name__})",
+            f"Slack at {shown} is unreachable ({type(error).__name__})",
             "check the network, or SLACK_API_URL if you changed it",
         )
     if settings.slack_app_token:
@@ -159,4 +161,5 @@ def _slack(settings: Settings) -> Iterator[Finding]:
             "set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)",
         )
     if settings.public_url:
-        yield Finding(True, f"delivery callbacks go to {settings.public_url}/web21c/events/<token>")
+        shown = redact_url(settings.public_url)
+        yield Finding(True, f"delivery callbacks go to {shown}/web21c/events/<token>")

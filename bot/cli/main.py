@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.observability.logs import CONSOLE_LOG_FILE, configure_logging
+from bot.observability.logs import CONSOLE_LOG_FILE, configure_logging, redact_url
 
 log = logging.getLogger("web21c-bridge")
 STOP = threading.Event()  # set by SIGINT/SIGTERM, from the moment main() starts
@@ -164,7 +164,8 @@ def _sandbox_text(settings: Settings, args: argparse.Namespace) -> int:
         response = requests.post(base.rstrip("/") + "/sandbox/inbound", json=body, timeout=10)
     except requests.RequestException as error:
         print(
-            f"no sandbox answers at {base} ({type(error).__name__}); is `make run` running?",
+            f"no sandbox answers at {redact_url(base)} ({type(error).__name__}); "
+            "is `make run` running?",
             file=sys.stderr,
         )
         return 1

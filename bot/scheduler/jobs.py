@@ -53,7 +53,8 @@ class Job:
     work: Callable[[], object]
     failures: int = 0
     skip_until: float = 0.0
-    last_problem: str | None = None
+    last_problem: str | None = None  # for the log: the error's own words
+    outage: str | None = None  # for /healthz: what is down, in the bridge's words only
 
 
 class Jobs:
@@ -116,7 +117,7 @@ class Jobs:
             self._metrics.observe("bridge_poll_seconds", time.perf_counter() - started, job=name)
         if job.failures:
             log.info("job %s: %s is over", name, job.last_problem)
-        job.failures, job.skip_until, job.last_problem = 0, 0.0, None
+        job.failures, job.skip_until, job.last_problem, job.outage = 0, 0.0, None, None
         self._metrics.set("bridge_web21c_up", 0.0 if self.problem() else 1.0)
         return True
 
@@ -125,6 +126,7 @@ class Jobs:
         delay = min(job.interval * 2 ** (job.failures - 1), MAX_BACKOFF_SECONDS)
         job.skip_until = self._monotonic() + delay
         job.last_problem = problem
+        job.outage = "Web21C unreachable" if kind == "web21c" else f"{kind} unreachable"
         if kind == "web21c":
             self._metrics.inc("bridge_web21c_errors_total", job=job.name, kind="ServiceUnavailable")
             self._metrics.set("bridge_web21c_up", 0.0)
@@ -132,12 +134,16 @@ class Jobs:
             log.warning("job %s: %s; backing off", job.name, problem)
 
     def problem(self) -> str | None:
-        """A health-check reason while any job is backing off (Web21C or the database down)."""
+        """A health-check reason while any job is backing off (Web21C or the database down).
+        /healthz answers anyone, so it says what is down, never the error's words: those
+        can name the endpoint (and its credentials) or carry a service's text; the log has
+        them."""
         failing = [j for j in self._jobs.values() if j.failures]
         if not failing:
             return None
         worst = max(failing, key=lambda j: j.failures)
-        return f"{worst.last_problem} ({worst.failures} failed cycles of {worst.name})"
+        cycles = "cycle" if worst.failures == 1 else "cycles"
+        return f"{worst.outage} ({worst.failures} failed {cycles} of {worst.name}; see the log)"
 
     def start(self) -> None:
         scheduler = BackgroundScheduler(timezone="UTC")

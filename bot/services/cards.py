@@ -19,6 +19,7 @@ from bot.core.cards import (
     Row,
 )
 from bot.core.domain import CallStatus, CallTerminationCause, ConferenceStatus, ParticipantStatus
+from bot.core.mrkdwn import escape
 from bot.core.numbers import display
 
 
@@ -61,7 +62,7 @@ def conference_card(conference, participants, labels: dict[str, str]) -> Card:
     live = status is not ConferenceStatus.TERMINATED
     rows = []
     for p in participants:
-        label = labels.get(p.participant_id) or display(p.uri)
+        label = labels.get(p.participant_id) or escape(display(p.uri))
         p_status = ParticipantStatus(p.status)
         words = {"Invited": "ringing…", "Connected": "connected", "Disconnected": "left"}[
             p_status.value

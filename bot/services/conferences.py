@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.core.commands import Target
 from bot.core.domain import ConferenceStatus, OutcomeUnknown, ParticipantStatus, TelephonyError
+from bot.core.mrkdwn import escape
 from bot.core.numbers import display
 from bot.core.ports import ChatSurface, Telephony
 from bot.services.cards import conference_card
@@ -210,7 +211,7 @@ class Conferences:
         labels = {}
         for p in participants:
             user = p.slack_user_id or self.directory.user_with(display(p.uri))
-            labels[p.participant_id] = f"<@{user}>" if user else display(p.uri)
+            labels[p.participant_id] = f"<@{user}>" if user else escape(display(p.uri))
         return conference_card(conference, participants, labels)
 
     def _live(self, conference_id: str):

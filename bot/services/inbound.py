@@ -8,9 +8,14 @@ post that happened just before a crash is recognised, not repeated. A claim youn
 POST_IN_FLIGHT may still be on its way to Slack, so nobody posts that text again until it is
 found or the claim is older; an error answer from Slack ends a claim at once.
 
-Where a text goes: into the sender's most recent conversation thread (say, the channel that
-texted them with /sms), else a thread of its own in the keyword's channel. Texts for one
-channel are posted in order by one worker; channels proceed in parallel.
+Where a text goes: a routed keyword wins. A text that starts with a routed keyword (or, not
+starting with one, was filed by Web21C under one) goes to that keyword's channel, into the
+thread for its sender there, whoever texted that sender from elsewhere: a channel routed for
+HELP gets every HELP. Only a reply, a text under the reply keyword (REPLY_KEYWORD, the word
+people answer the bridge's texts with) and starting with no other routed keyword, follows the
+sender's most recent conversation (say, the channel that texted them with /sms), else goes to
+the reply keyword's own channel. Texts for one channel are posted in order by one worker;
+channels proceed in parallel.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from bot.core.domain import ChatError
+from bot.core.mrkdwn import escape
 from bot.core.numbers import number_from_uri
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.observability.metrics import Metrics
@@ -40,6 +46,7 @@ METADATA_TYPE = "web21c_inbound"
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
 BATCH = 500
+DEFAULT_REPLY_KEYWORD = "bridge"  # the sandbox's echo phone and the console use it
 CYCLE_WAIT_SECONDS = 1.0  # how long a cycle waits for its channels before fetching on
 
 
@@ -56,6 +63,7 @@ class Inbound:
         *,
         channel_workers: int = 16,
         find_posted: Callable[[str, str | None, str], str | None] | None = None,
+        reply_keyword: str = DEFAULT_REPLY_KEYWORD,
     ):
         self._db = db
         self._telephony = telephony
@@ -72,6 +80,7 @@ class Inbound:
         self._running: dict[str, futures.Future] = {}  # channel -> its worker's batch
         self._closing = threading.Event()
         self._metrics = metrics
+        self._reply_keyword = reply_keyword.strip().lower()
 
     def poll(self, keyword: str) -> None:
         """One cycle for a keyword: fetch, record, post what is unposted, clear what is posted."""
@@ -98,9 +107,10 @@ class Inbound:
         channel never holds up fetching and posting for the others."""
         with self._db.transaction() as tx:
             pending = tx.messages.unposted_inbound(limit=BATCH)
+            routes = {route.keyword: route.channel_id for route in tx.routes.all()}
         by_channel: dict[str, list] = defaultdict(list)
         for message in pending:
-            channel = self._channel_for(message)
+            channel = self._channel_for(message, routes)
             if channel is None:
                 continue  # its route was removed: it waits until a route exists again
             by_channel[channel].append(message)
@@ -132,14 +142,19 @@ class Inbound:
 
     # --- posting ---------------------------------------------------------------------------
 
-    def _channel_for(self, message) -> str | None:
+    def _channel_for(self, message, routes: dict[str, str]) -> str | None:
+        """The channel for a text: its routed keyword's, unless it is a reply (or its keyword
+        is routed no longer) and its sender has a recent conversation."""
+        keyword = routed_keyword(message.text, message.keyword, routes)
+        if keyword in routes and keyword != self._reply_keyword:
+            return routes[keyword]
         number = number_from_uri(message.sender)
         since = self._clock.now() - CONVERSATION_WINDOW
         with self._db.transaction() as tx:
             recent = tx.conversations.latest_for_number(number, since)
-            if recent is not None and recent.thread_ts:
-                return recent.channel_id
-            return tx.routes.channel_for(message.keyword or "")
+        if recent is not None and recent.thread_ts:
+            return recent.channel_id
+        return routes.get(keyword)  # None: no route any more, so it waits for one
 
     def _post_channel(self, channel: str, messages: list) -> None:
         for message in messages:
@@ -185,7 +200,7 @@ class Inbound:
             try:
                 return self._chat.post(
                     channel,
-                    f"*{party.label}*: {message.text}",
+                    f"*{party.label}*: {escape(message.text)}",
                     thread_ts=thread_ts,
                     metadata={
                         "event_type": METADATA_TYPE,
@@ -223,11 +238,11 @@ class Inbound:
                 return None
             tx.opt_outs.opt_out(number, word, self._clock.now())
             return (
-                f":no_bell: {number} texted {word}: the bridge will send them nothing more "
+                f":no_bell: {escape(number)} texted {word}: the bridge will send them nothing more "
                 "until they text START."
             )
         if word in START_WORDS and tx.opt_outs.opt_in(number):
-            return f":bell: {number} texted {word}: texts to them are allowed again."
+            return f":bell: {escape(number)} texted {word}: texts to them are allowed again."
         return None
 
     def _report(self, channel: str, error: ChatError) -> None:
@@ -249,3 +264,13 @@ class Inbound:
                 return
             self._reported = {key for key in self._reported if key[0] != channel}
         log.info("posting texts to channel %s works again", channel)
+
+
+def routed_keyword(text: str, filed_under: str | None, routes: dict[str, str]) -> str:
+    """The keyword that decides where a text goes: the routed keyword it starts with, else
+    the one Web21C filed it under (its text may lack it). Lower case, as routes are kept."""
+    words = text.split(maxsplit=1)
+    first = words[0].strip(".,:;!?").lower() if words else ""
+    if first in routes:
+        return first
+    return (filed_under or "").strip().lower()

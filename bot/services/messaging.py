@@ -21,6 +21,7 @@ from bot.core.domain import (
     OutcomeUnknown,
     TelephonyError,
 )
+from bot.core.mrkdwn import escape
 from bot.core.numbers import display
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.core.sms_text import measure
@@ -96,9 +97,9 @@ class Messaging:
             # go (a text from abroad or from a premium-rate service is not an invitation).
             self.directory.policy.number(conversation.phone_number)
             self._check_sendable(party, text)
-        except Rejected as refusal:
+        except Rejected as refusal:  # its words quote the number that texted in
             self.chat.react(channel, ts, "no_entry_sign")
-            self.chat.post_ephemeral(channel, actor, f"Not sent: {refusal}")
+            self.chat.post_ephemeral(channel, actor, f"Not sent: {escape(str(refusal))}")
             return
         self.chat.react(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
         try:
@@ -122,10 +123,10 @@ class Messaging:
             conversation, _ = tx.conversations.get_or_create(number, channel)
         if conversation.thread_ts:
             return conversation.id, conversation.thread_ts
-        who = party.label if party.user_id else number
         thread_ts = self.chat.post(
             channel,
-            f":speech_balloon: Texts with {who}. Reply in this thread to text {number}.",
+            f":speech_balloon: Texts with {party.label}. Reply in this thread to text "
+            f"{escape(number)}.",
             metadata={"event_type": "web21c_conversation", "event_payload": {"number": number}},
         )
         with self.db.transaction() as tx:

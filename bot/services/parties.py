@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.commands import NumberTarget, Target, UserTarget
+from bot.core.mrkdwn import escape
 from bot.core.numbers import NumberRejected, PhoneNumber, check_allowed, display, parse_number
 from bot.core.ports import ChatSurface
 from bot.services.errors import Rejected
@@ -40,7 +41,8 @@ class Party:
 
     @property
     def label(self) -> str:
-        return f"<@{self.user_id}>" if self.user_id else display(self.uri)
+        """For messages (mrkdwn): a mention, or the address, which may have come from outside."""
+        return f"<@{self.user_id}>" if self.user_id else escape(display(self.uri))
 
     @property
     def number(self) -> str:

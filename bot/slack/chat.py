@@ -41,6 +41,10 @@ PERMANENT_ERRORS = frozenset(
         "restricted_action",
     }
 )
+# Every post is sent as the bridge wrote it: Slack is not to turn #names, @names or @channel
+# into markup of its own (parse "none"), nor to preview links or media. Text from outside is
+# already escaped by the services (bot.core.mrkdwn.escape); this is the second half.
+VERBATIM = {"parse": "none", "unfurl_links": False, "unfurl_media": False}
 RATE_LIMIT_ATTEMPTS = 5
 DIRECTORY_TTL_SECONDS = 60.0
 
@@ -70,7 +74,7 @@ class SlackChat:
         card: Card | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> str:
-        args: dict[str, Any] = {"channel": channel, "text": text}
+        args: dict[str, Any] = {"channel": channel, "text": text, **VERBATIM}
         if thread_ts:
             args["thread_ts"] = thread_ts
         if card is not None:
@@ -95,12 +99,14 @@ class SlackChat:
                 self._turns.channel = None
 
     def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None:
-        args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
+        args: dict[str, Any] = {"channel": channel, "ts": ts, "text": text, "parse": "none"}
         args["blocks"] = card_blocks(card) if card is not None else []
         self._call("chat_update", channel, **args)
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
-        self._call("chat_postEphemeral", channel, channel=channel, user=user, text=text)
+        self._call(
+            "chat_postEphemeral", channel, channel=channel, user=user, text=text, parse="none"
+        )
 
     def react(self, channel: str, ts: str, name: str) -> None:
         try:

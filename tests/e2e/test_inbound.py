@@ -60,8 +60,10 @@ def test_texts_arrive_in_the_keywords_channel_one_thread_per_sender(bridge):
 
 
 def test_a_sender_texted_with_sms_answers_into_that_thread(bridge):
+    """A reply (under the reply keyword) follows the conversation; see test_keyword_hijack
+    for a routed keyword winning over it."""
     admin = SandboxAdmin(bridge.sandbox.url)
-    _route(bridge, "pizza")
+    _route(bridge, "bridge")
     status, ack, _ = bridge.command("/sms", "+447700900101 is the pizza on its way?")
     assert (status, ack) == (200, "")
     parent = bridge.slack.state.wait_for(
@@ -69,12 +71,12 @@ def test_a_sender_texted_with_sms_answers_into_that_thread(bridge):
         timeout=30,
         what="the /sms conversation thread",
     )
-    admin.text_in(SENDER_A, "pizza yes, ten minutes")
+    admin.text_in(SENDER_A, "bridge yes, ten minutes")
     replies = bridge.slack.state.wait_for(
         lambda s: (r := s.replies(GENERAL, parent.ts)) and len(r) >= 2 and r,
         what="the answer in the /sms thread",
     )
-    assert replies[-1].text.endswith("pizza yes, ten minutes")
+    assert replies[-1].text.endswith("bridge yes, ten minutes")
     wait_cleared(admin)
     assert inbound_texts(bridge.slack.state, "COPS") == []
 

@@ -37,6 +37,12 @@ from tests.slackapi.signing import signed_headers, slash_command_body
 BOT_TOKEN = "xoxb-7731-SeCrEtBoTtOkEn-q9Zr"
 SIGNING_SECRET = "sIgNiNg-SeCrEt-5f1d0c"
 APP_TOKEN = "xapp-1-ApPtOkEn-SeCrEt-77"
+ENDPOINT_PASSWORD = "w21c-EnDpOiNt-Pw-3k"  # in WEB21C_ENDPOINT: http://bridge:<it>@host
+
+
+def _with_credentials(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://bridge:{ENDPOINT_PASSWORD}@{rest}"
 
 
 @pytest.fixture
@@ -45,6 +51,7 @@ def debug_logging(tmp_path):
     root = logging.getLogger()
     saved = (root.handlers[:], root.level, {n: logging.getLogger(n).level for n in QUIET_LIBRARIES})
     path = tmp_path / "bridge.log"
+    # Not the endpoint password: URL credentials are redacted wherever a URL appears.
     secrets = [BOT_TOKEN, SIGNING_SECRET, pg_cluster.PASSWORD]
     configure_logging("DEBUG", secrets, str(path))
     for name in (*QUIET_LIBRARIES, "sqlalchemy", "psycopg"):
@@ -62,7 +69,8 @@ def debug_logging(tmp_path):
 
 
 def _secrets_in(text: str) -> list[str]:
-    return [s for s in (BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, pg_cluster.PASSWORD) if s in text]
+    secrets = (BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, pg_cluster.PASSWORD, ENDPOINT_PASSWORD)
+    return [s for s in secrets if s in text]
 
 
 def _exercise(wired, answers: list[str]) -> None:
@@ -91,6 +99,13 @@ def _exercise(wired, answers: list[str]) -> None:
     sandbox_admin(wired.sandbox, "POST", "faults", {"down": True})
     answers.append(wired.command("/call", "07700 900001 07700 900002")[1])
     time.sleep(1.5)
+    with urllib.request.urlopen(wired.url + "/healthz", timeout=5) as response:
+        answers.append(response.read().decode())  # degraded, saying why
+    sandbox_admin(wired.sandbox, "POST", "faults", {"down": False, "latency_ms": 2000})
+    answers.append(wired.command("/sms", "07700 900123 too slow")[1])
+    time.sleep(2.5)  # each job's request times out: the message names the endpoint
+    with urllib.request.urlopen(wired.url + "/healthz", timeout=5) as response:
+        answers.append(response.read().decode())
     sandbox_admin(wired.sandbox, "DELETE", "faults")
     pg_cluster.restart()
     answers.append(wired.command("/phone", "07700 900777")[1])
@@ -113,7 +128,12 @@ def test_no_secret_in_logs_answers_or_slack(tmp_path, sandbox, debug_logging):
     ):
         upgrade(url)
         populate_workspace(slack)
-        settings = {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "LOG_LEVEL": "DEBUG"}
+        settings = {
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "LOG_LEVEL": "DEBUG",
+            "WEB21C_ENDPOINT": _with_credentials(sandbox.url),
+            "WEB21C_READ_TIMEOUT": "1",
+        }
         with wired_bridge(slack, sandbox, url, **settings) as wired:
             wired.signing_secret = SIGNING_SECRET
             assert pg_cluster.PASSWORD in bridge_settings(slack, sandbox, url).database_url
@@ -138,7 +158,7 @@ def test_console_log_file_holds_no_secret(tmp_path, sandbox):
     environ.update(
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_APP_TOKEN=APP_TOKEN,
-        WEB21C_ENDPOINT=sandbox.url,
+        WEB21C_ENDPOINT=_with_credentials(sandbox.url),
         DATABASE_URL=f"sqlite:///{tmp_path / 'console.db'}",
         LOG_LEVEL="DEBUG",
         PORT="0",

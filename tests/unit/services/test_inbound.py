@@ -24,17 +24,45 @@ def test_a_new_sender_gets_a_thread_in_the_keyword_channel(services, telephony, 
     assert telephony.inbox["pizza"] == []  # cleared only after it was posted
 
 
-def test_a_sender_with_a_recent_conversation_gets_the_text_in_that_thread(
+def test_a_reply_from_a_sender_with_a_recent_conversation_goes_to_that_thread(
     services, telephony, chat
 ):
-    _route(services)
+    _route(services, "bridge")  # the reply keyword
     services.messaging.send("UALICE", CHANNEL, NumberTarget("07700900123"), "are you coming?")
-    telephony.receive("pizza", "tel:+447700900123", "pizza yes, 5 minutes")
+    telephony.receive("bridge", "tel:+447700900123", "bridge yes, 5 minutes")
     services.poll_inbound()
     assert chat.top_level("COPS") == []
     (parent,) = chat.top_level(CHANNEL)
     texts = [m.text for m in chat.thread(CHANNEL, parent.ts)]
-    assert texts[-1].endswith("pizza yes, 5 minutes")
+    assert texts[-1].endswith("bridge yes, 5 minutes")
+
+
+def test_a_routed_keyword_goes_to_its_channel_whatever_the_recent_conversation(
+    services, telephony, chat
+):
+    _route(services)
+    _route(services, "bridge", "CREPLIES")
+    services.messaging.send("UALICE", CHANNEL, NumberTarget("07700900123"), "are you coming?")
+    telephony.receive("pizza", "tel:+447700900123", "PIZZA card number 4929...")
+    telephony.receive("bridge", "tel:+447700900123", "pizza: filed under the reply keyword")
+    services.poll_inbound()
+    (parent,) = chat.top_level("COPS")
+    assert "+447700900123" in parent.text
+    texts = sorted(m.text.split("*: ", 1)[1] for m in chat.thread("COPS", parent.ts))
+    assert texts == ["PIZZA card number 4929...", "pizza: filed under the reply keyword"]
+    (ours,) = chat.top_level(CHANNEL)
+    assert len(chat.thread(CHANNEL, ours.ts)) == 1  # only the /sms itself
+    assert chat.top_level("CREPLIES") == []
+
+
+def test_a_reply_from_someone_nobody_texted_goes_to_the_reply_keywords_channel(
+    services, telephony, chat
+):
+    _route(services, "bridge", "CREPLIES")
+    telephony.receive("bridge", "tel:+447700900123", "bridge who is this?")
+    services.poll_inbound()
+    (parent,) = chat.top_level("CREPLIES")
+    assert chat.thread("CREPLIES", parent.ts)[-1].text.endswith("bridge who is this?")
 
 
 def test_a_known_number_is_headed_by_the_users_name(services, telephony, chat):
@@ -110,3 +138,16 @@ def test_a_web21c_outage_leaves_everything_in_place(services, telephony):
     with pytest.raises(ServiceUnavailable):
         services.poll_inbound()
     assert len(telephony.inbox["pizza"]) == 1
+
+
+def test_markup_in_a_text_or_a_sender_address_is_posted_escaped(services, telephony, chat):
+    _route(services)
+    telephony.receive("pizza", "sip:<!here>@evil.example", "pizza <!channel> <@UADMIN> & co")
+    telephony.receive("pizza", "sip:<!here>@evil.example", "pizza STOP")
+    services.poll_inbound()
+    (parent,) = chat.top_level("COPS")
+    assert "<" not in parent.text and "&lt;!here&gt;" in parent.text
+    text, _, note = (m.text for m in chat.thread("COPS", parent.ts))
+    sender = "sip:&lt;!here&gt;@evil.example"
+    assert text == f"*{sender}*: pizza &lt;!channel&gt; &lt;@UADMIN&gt; &amp; co"
+    assert note.startswith(f":no_bell: {sender} texted STOP")
