@@ -40,7 +40,7 @@ def test_a_sender_with_a_recent_conversation_gets_the_text_in_that_thread(
 def test_a_known_number_is_headed_by_the_users_name(services, telephony, chat):
     _route(services)
     with services.db.transaction() as tx:
-        tx.directory.set_number("UALICE", "+447700900001", "registered")
+        tx.directory.set_number("UALICE", "+447700900001", "verified")
     telephony.receive("pizza", "tel:+447700900001", "pizza hello")
     services.poll_inbound()
     (parent,) = chat.top_level("COPS")
