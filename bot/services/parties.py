@@ -151,6 +151,16 @@ class Directory:
                 with self.db.transaction() as tx:
                     tx.directory.forget_profile(user_id)
                 return None
+            if profile.lower().startswith("sip:"):
+                with self.db.transaction() as tx:
+                    tx.directory.forget_profile(user_id)
+                try:
+                    self.policy.sip(profile)
+                except Rejected as refusal:  # outside the sip: policy
+                    reason = str(refusal)
+                else:  # allowed, but a profile must hold a number to ring (see docs)
+                    reason = f"`{profile}` is a sip: address, not a phone number"
+                raise Rejected(self._unusable_profile(user_id, reason))
             try:
                 number = parse_number(profile, self.policy.default_region)
             except NumberRejected as error:
@@ -158,7 +168,7 @@ class Directory:
                     tx.directory.forget_profile(user_id)
                 raise Rejected(self._unusable_profile(user_id, str(error))) from None
             with self.db.transaction() as tx:  # remembered until it is old
-                tx.directory.set_number(user_id, number.e164, DirectorySource.PROFILE)
+                tx.directory.set_number(user_id, number.e164, DirectorySource.PROFILE, at=now)
         try:
             self.policy.check(number, verb)
         except Rejected as refusal:
@@ -220,7 +230,9 @@ class Directory:
                 return f"Your number is already {number.e164} ({_source_words(entry.source)})."
             return self.verifier.start(user_id, number)
         with self.db.transaction() as tx:
-            tx.directory.set_number(user_id, number.e164, DirectorySource.ADMIN)
+            tx.directory.set_number(
+                user_id, number.e164, DirectorySource.ADMIN, at=self.clock.now()
+            )
             tx.verifications.finish(user_id)
             tx.audit.record(actor, "phone.set_by_admin", user_id, number.e164)
         if user_id == actor:

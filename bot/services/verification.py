@@ -116,7 +116,7 @@ class PhoneVerifier:
             plural = "try" if left == 1 else "tries"
             raise Rejected(f"Wrong code for {number}; {left} {plural} left.")
         with self.db.transaction() as tx:
-            tx.directory.set_number(user_id, number, DirectorySource.VERIFIED)
+            tx.directory.set_number(user_id, number, DirectorySource.VERIFIED, at=now)
             tx.verifications.finish(user_id)
             tx.audit.record(user_id, "phone.verify", user_id, number)
         return f"Verified: your number is now {number}."

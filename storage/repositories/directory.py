@@ -47,16 +47,21 @@ class DirectoryRepository(Repository):
         return _entry(row) if row else None
 
     def set_number(
-        self, slack_user_id: str, phone_number: str, source: DirectorySource | str
+        self,
+        slack_user_id: str,
+        phone_number: str,
+        source: DirectorySource | str,
+        at: datetime | None = None,
     ) -> DirectoryEntry:
-        """Record the user's number. A number read from the Slack profile never replaces a
-        verified or admin-set one; the entry as it now stands is returned."""
+        """Record the user's number (as of `at`, default now). A number read from the Slack
+        profile never replaces a verified or admin-set one; the entry as it now stands is
+        returned."""
         source = DirectorySource(source)
         insert = self._upsert(_t).values(
             slack_user_id=slack_user_id,
             phone_number=phone_number,
             source=source.value,
-            updated_at=self._now(),
+            updated_at=at or self._now(),
         )
         keeps_proven = _t.c.source.in_(IDENTITY_SOURCES) & (
             insert.excluded.source == DirectorySource.PROFILE.value

@@ -76,9 +76,7 @@ class VerificationRepository(Repository):
         count after this try is returned. Done in one statement, so two guesses at once both
         count."""
         self._conn.execute(
-            update(_t)
-            .where(_t.c.slack_user_id == slack_user_id)
-            .values(attempts=_t.c.attempts + 1)
+            update(_t).where(_t.c.slack_user_id == slack_user_id).values(attempts=_t.c.attempts + 1)
         )
         record = self.pending(slack_user_id)
         assert record is not None
