@@ -112,17 +112,22 @@ def bridge(tmp_path, slack, sandbox, logs):
 
 def test_sip_toll_fraud_is_refused_by_call_conf_invite_sms_reply_and_profile(bridge, logs):
     wired = bridge
-    answers = {
-        "call": _answer(wired, "/call", f"{SIP_FRAUD[0]} {SIP_FRAUD[1]}"),
-        "call one": _answer(wired, "/call", SIP_FRAUD[1]),
-        "conf": _answer(wired, "/conf", f"<@UBOB|bob> {SIP_FRAUD[2]}"),
-        "sms": _answer(wired, "/sms", "sip:+447700900123@gw.example.com hi"),
-        "profile": _answer(wired, "/call", "<@USIP|sipper> <@UBOB|bob>"),
+    attempts = {
+        "call": ("/call", f"{SIP_FRAUD[0]} {SIP_FRAUD[1]}"),
+        "call one": ("/call", SIP_FRAUD[1]),
+        "conf": ("/conf", f"<@UBOB|bob> {SIP_FRAUD[2]}"),
+        "sms": ("/sms", "sip:+447700900123@gw.example.com hi"),
+        "profile": ("/call", "<@USIP|sipper> <@UBOB|bob>"),
     }
+    urls = {}
+    for way, (command, text) in attempts.items():
+        status, ack, url = wired.command(command, text)
+        assert status == 200
+        urls[way] = (ack, url)
     # The Invite modal of a (legitimate) conference card:
     assert wired.command("/conf", "<@UBOB|bob>")[:2] == (200, "")
     conference = _live_conference(wired)
-    answers["invite"] = _modal_answer(wired, conference.conference_id, SIP_FRAUD[2])
+    invite = _modal_answer(wired, conference.conference_id, SIP_FRAUD[2])
     # A sip: address texts in; a reply in its thread must not text it back.
     _answer(wired, "/sms", "route bridge #ops", user="UADMIN")
     text_the_service(wired.sandbox, SIP_FRAUD[0], "bridge call me back")
@@ -133,6 +138,12 @@ def test_sip_toll_fraud_is_refused_by_call_conf_invite_sms_reply_and_profile(bri
     status, reply_ts = wired.thread_reply("COPS", parent.ts, "UBOB", "calling you now")
     assert status == 200
     wired.drain_work()
+    time.sleep(0.3)  # anything obeyed would have reached the sandbox by now
+    # Nothing outside the policy was rung, invited or texted...
+    assert not {uri for uri in _dialled(wired.sandbox.sandbox) if uri.startswith("sip:")}
+    # ...and each attempt was told why, in words:
+    answers = {way: ack or " ".join(wired.responses(url)) for way, (ack, url) in urls.items()}
+    answers["invite"] = invite
     for way, answer in answers.items():
         assert "sip:" in answer and ("reaches no sip:" in answer or "not to sip:" in answer), (
             way,
@@ -144,7 +155,6 @@ def test_sip_toll_fraud_is_refused_by_call_conf_invite_sms_reply_and_profile(bri
         if c.params.get("timestamp") == reply_ts
     }
     assert reacted == {"no_entry_sign"}
-    assert not {uri for uri in _dialled(wired.sandbox.sandbox) if uri.startswith("sip:")}
     assert logs.problems() == [], logs.summary()
 
 
@@ -206,23 +216,32 @@ TYPED_REFUSALS = {
 
 def test_personal_pager_uan_and_voip_numbers_are_refused_with_their_type(bridge, logs):
     wired = bridge
-    allowed = "only mobile, fixed-line and toll-free numbers"
+    asked = []
     for typed, named in TYPED_REFUSALS.items():
-        text = _answer(wired, "/sms", f"{typed} your parcel is waiting")
-        assert f"{named}; this bridge texts {allowed}" in text, text
-        call = _answer(wired, "/call", f"{typed} <@UBOB|bob>")
-        assert f"{named}; this bridge calls {allowed}" in call, call
-        conf = _answer(wired, "/conf", f"<@UBOB|bob> {typed}")
-        assert named in conf, conf
-    # A Slack profile phone of such a type is refused the same way, naming the type:
-    profile = _answer(wired, "/sms", "<@UPAT|pat> hello")
-    assert "070 1234 5678 is a personal number" in profile, profile
-    # The same numbers written as E.164 tel: URIs:
-    assert "is a pager number" in _answer(wired, "/sms", "tel:+447640123456 hi")
-    time.sleep(0.3)  # anything obeyed would be on its way by now
+        for verb, command, text in (
+            ("texts", "/sms", f"{typed} your parcel is waiting"),
+            ("calls", "/call", f"{typed} <@UBOB|bob>"),
+            ("calls", "/conf", f"<@UBOB|bob> {typed}"),
+        ):
+            status, ack, url = wired.command(command, text)
+            assert status == 200
+            asked.append((f"{named}; this bridge {verb} only", ack, url))
+    # A Slack profile phone of such a type, and the same kind of number as a tel: URI:
+    for named, (command, text) in {
+        "070 1234 5678 is a personal number": ("/sms", "<@UPAT|pat> hello"),
+        "076 4012 3456 is a pager number": ("/sms", "tel:+447640123456 hi"),
+    }.items():
+        status, ack, url = wired.command(command, text)
+        asked.append((named, ack, url))
     wired.drain_work()
+    time.sleep(0.3)  # anything obeyed would have reached the sandbox by now
     reached = {uri.removeprefix("tel:") for uri in _dialled(wired.sandbox.sandbox)}
     assert reached & {"+447012345678", "+447640123456", "+445512345678", "+445612345678"} == set()
+    for expected, ack, url in asked:
+        answer = ack or " ".join(wired.responses(url))
+        assert expected in answer, (expected, answer)
+        if "this bridge" in expected:
+            assert answer.endswith("only mobile, fixed-line and toll-free numbers"), answer
     assert logs.problems() == [], logs.summary()
 
 
@@ -290,29 +309,36 @@ def test_claiming_someone_elses_number_grants_nothing_until_verified(bridge, log
     wired = bridge
     _route_to_ops(wired)
     claim = _answer(wired, "/phone", "07700 900123", user="UBOB")  # Carol's phone, not Bob's
-    assert "A code is on its way to +447700900123" in claim, claim
-    assert "not used as yours" in claim
-    assert "/phone verify" in _texts_to(wired.sandbox.sandbox, VICTIM)[-1]  # the phone got it
     # Alice calls Carol's number; Bob, who only claimed it, tries to hang up on her:
     card, call_id = _call_card(wired, "UALICE", "07700 900123 07700 900006")
-    assert "<@UBOB>" not in card.text
     refusal = _press_hang_up(wired, "UBOB", call_id, card.ts)
-    assert refusal and "Only the person who placed the call" in refusal, refusal
     assert _call_status(wired, call_id) != "CallTerminated"
-    # Carol's phone texts in: the post is headed by the number, not by Bob.
-    text_the_service(wired.sandbox, f"tel:{VICTIM}", "bridge this is carol")
-    header = _thread_header(wired, VICTIM)
-    replies = wired.slack.state.wait_for(
-        lambda s: s.replies("COPS", header.ts) or None, what="Carol's text"
-    )
-    assert "<@UBOB>" not in header.text and "<@UBOB>" not in replies[0].text
-    assert replies[0].text.startswith(f"*{VICTIM}*")
+    assert refusal and "Only the person who placed the call" in refusal, refusal
+    assert "<@UBOB>" not in card.text
+    # What Bob was told, and what Carol's phone received:
+    assert "A code is on its way to +447700900123" in claim, claim
+    assert "not used as yours" in claim
+    assert "/phone verify" in _texts_to(wired.sandbox.sandbox, VICTIM)[-1]
     # Guessing the code does not work either, and is counted.
     assert "Wrong code for +447700900123; 4 tries left." in _answer(
         wired, "/phone", "verify 000000", user="UBOB"
     )
     shown = _answer(wired, "/phone", "", user="UBOB")
     assert "+447700900123 is registered, awaiting verification" in shown, shown
+    assert logs.problems() == [], logs.summary()
+
+
+def test_texts_from_a_claimed_number_are_not_shown_as_the_claimer(bridge, logs):
+    wired = bridge
+    _route_to_ops(wired)
+    _answer(wired, "/phone", "07700 900123", user="UBOB")  # Carol's phone, not Bob's
+    text_the_service(wired.sandbox, f"tel:{VICTIM}", "bridge this is carol, send the money")
+    header = _thread_header(wired, VICTIM)
+    replies = wired.slack.state.wait_for(
+        lambda s: s.replies("COPS", header.ts) or None, what="Carol's text"
+    )
+    assert "<@UBOB>" not in header.text and "<@UBOB>" not in replies[0].text
+    assert replies[0].text.startswith(f"*{VICTIM}*")
     assert logs.problems() == [], logs.summary()
 
 
