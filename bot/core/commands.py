@@ -42,7 +42,7 @@ _CHANNEL_ESCAPED = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
 _CHANNEL_PLAIN = re.compile(r"^#([\w\-]{1,80})$")
 _DIGITS = re.compile(r"^[+(]?[\d().\-]+$")
 _KEYWORD = re.compile(r"^[A-Za-z0-9]{1,20}$")
-_CODE = re.compile(r"^\d{4,10}$")
+_CODE = re.compile(r"^[0-9]{4,10}$")  # ASCII only: \d matches digits of any script
 
 
 class UsageError(ValueError):
