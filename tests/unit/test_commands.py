@@ -14,10 +14,10 @@ from bot.core.commands import (
     SetPhone,
     SetRoute,
     ShowPhone,
-    VerifyPhone,
     StartConference,
     UsageError,
     UserTarget,
+    VerifyPhone,
     parse,
 )
 
