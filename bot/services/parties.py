@@ -43,9 +43,11 @@ class Policy:
     allowed_types: frozenset[int] = DEFAULT_ALLOWED_TYPES
     sip_domains: frozenset[str] = frozenset()
 
-    def number(self, text: str, verb: str = CALLS_AND_TEXTS) -> PhoneNumber:
-        """Parse and check a number someone typed; Rejected says what is wrong with it.
-        `verb` is what the bridge would do with it, for the sentence ("texts", "calls")."""
+    def number(self, text: str, verb: str = "texts") -> PhoneNumber:
+        """Parse and check a number someone typed (or that texted in); Rejected says what is
+        wrong with it. `verb` is what the bridge would do with it ("texts", "calls")."""
+        if text.strip().lower().startswith("sip:"):
+            raise Rejected(f"`{text.strip()}` is a sip: address; texts go only to phone numbers.")
         try:
             number = parse_number(text, self.default_region)
         except NumberRejected as error:

@@ -155,6 +155,8 @@ def test_sip_toll_fraud_is_refused_by_call_conf_invite_sms_reply_and_profile(bri
         if c.params.get("timestamp") == reply_ts
     }
     assert reacted == {"no_entry_sign"}
+    told = [e.text for e in wired.slack.state.ephemerals(user="UBOB")]
+    assert any(f"Not sent: `{SIP_FRAUD[0]}` is a sip: address" in t for t in told), told
     assert logs.problems() == [], logs.summary()
 
 
