@@ -26,6 +26,9 @@ CODE_DIGITS = 6
 MAX_WRONG_CODES = 5
 COOLING_OFF = timedelta(minutes=30)
 RESEND_AFTER = timedelta(seconds=60)
+# However many Slack accounts ask, one number gets codes for at most this many of them an hour.
+MAX_OTHERS_PER_NUMBER = 2
+PER_NUMBER_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class PhoneVerifier:
         with self.db.transaction() as tx:
             pending = tx.verifications.pending(user_id)
             opted_out = tx.opt_outs.is_opted_out(number.e164)
+            others = tx.verifications.others_asking(number.e164, user_id, now - PER_NUMBER_WINDOW)
         if pending is not None:
             self._refuse_if_locked(pending.locked_until, now)
             if pending.sent_at and now - pending.sent_at < RESEND_AFTER:
@@ -55,6 +59,11 @@ class PhoneVerifier:
                     f"A code was texted to {pending.phone_number} moments ago; wait for it, "
                     f"or ask for another in {wait} seconds."
                 )
+        if others >= MAX_OTHERS_PER_NUMBER:
+            raise Rejected(
+                f"Codes were texted to {number.e164} for other people in the last hour; no more "
+                "go to it for now. If it is your number, try again later."
+            )
         if opted_out:
             raise Rejected(
                 f"{number.e164} has opted out (it texted STOP), so no code can be texted to it "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, func, select, update
 
 from storage.models import PhoneVerificationRow
 from storage.records import PhoneVerification
@@ -62,6 +62,18 @@ class VerificationRepository(Repository):
         record = self.pending(slack_user_id)
         assert record is not None
         return record
+
+    def others_asking(self, phone_number: str, slack_user_id: str, since: datetime) -> int:
+        """How many other users had a code texted to this number since `since`."""
+        return self._conn.execute(
+            select(func.count())
+            .select_from(_t)
+            .where(
+                _t.c.phone_number == phone_number,
+                _t.c.slack_user_id != slack_user_id,
+                _t.c.sent_at > since,
+            )
+        ).scalar_one()
 
     def withdraw_code(self, slack_user_id: str) -> None:
         """The code's text was not sent: the code is void and asking again is allowed."""

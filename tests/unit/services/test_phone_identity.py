@@ -10,7 +10,12 @@ import pytest
 from bot.core.commands import NumberTarget, UserTarget
 from bot.core.domain import ServiceUnavailable
 from bot.services.errors import Rejected
-from bot.services.verification import COOLING_OFF, MAX_WRONG_CODES, RESEND_AFTER
+from bot.services.verification import (
+    COOLING_OFF,
+    MAX_WRONG_CODES,
+    PER_NUMBER_WINDOW,
+    RESEND_AFTER,
+)
 from tests.unit.services.conftest import ADMIN
 
 
@@ -106,6 +111,18 @@ def test_a_code_that_could_not_be_texted_is_void_and_may_be_asked_for_again(serv
     with pytest.raises(Rejected, match="There is no valid code"):
         services.directory.verify("UNOPHONE", "123456")
     assert "A code is on its way" in services.directory.register("UNOPHONE", None, "07700 900123")
+
+
+def test_many_accounts_cannot_flood_one_number_with_codes(services, telephony, clock):
+    for user in ("U1", "U2", "U3"):
+        services.chat.add_user(user, user.lower(), None)
+    services.directory.register("U1", None, "07700 900123")
+    services.directory.register("U2", None, "07700 900123")
+    with pytest.raises(Rejected, match="for other people in the last hour"):
+        services.directory.register("U3", None, "07700 900123")
+    assert len(telephony.sent) == 2
+    clock.advance(PER_NUMBER_WINDOW.total_seconds())
+    assert "on its way" in services.directory.register("U3", None, "07700 900123")
 
 
 def test_no_code_goes_to_a_number_that_opted_out(services, telephony, clock):
