@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.config import Settings
 from bot.core.clock import SystemClock
@@ -33,6 +34,7 @@ from bot.services.messaging import Messaging, SmsSettings
 from bot.services.parties import Directory, Policy
 from bot.services.routes import Routes
 from bot.services.tracking import LiveTracking
+from bot.services.verification import VerificationSettings
 from storage import Database, LeaseManager
 from storage.engine import is_memory_sqlite
 
@@ -98,8 +100,19 @@ def wire_services(
 ) -> Services:
     clock = clock or SystemClock()
     metrics = metrics or Metrics()
-    policy = Policy(settings.default_region, settings.allowed_countries, settings.admin_user_ids)
-    directory = Directory(db, chat, policy)
+    policy = Policy(
+        settings.default_region,
+        settings.allowed_countries,
+        settings.admin_user_ids,
+        settings.allowed_number_types,
+        settings.sip_allowed_domains,
+    )
+    verification = VerificationSettings(
+        settings.web21c_from, timedelta(seconds=settings.phone_code_lifetime_seconds)
+    )
+    directory = Directory(
+        db, chat, policy, telephony, clock, verification, settings.profile_phone_max_age_seconds
+    )
     sms = SmsSettings(settings.web21c_from, settings.public_url, settings.sms_max_segments)
     messaging = Messaging(db, telephony, chat, directory, clock, sms, metrics)
     calls = Calls(db, telephony, chat, directory, policy)

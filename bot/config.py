@@ -7,6 +7,7 @@ values are never echoed back, not even in those messages.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -15,10 +16,16 @@ from urllib.parse import urlsplit
 import phonenumbers
 from dotenv import dotenv_values
 
+from bot.core.numbers import DEFAULT_ALLOWED_TYPES, NEVER_ALLOWED_TYPES, TYPE_KEYS, TYPE_WORDS
 from bot.observability.logs import redact_url
 
 SECRET_KEYS = frozenset({"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})
 DEFAULT_DATABASE_URL = "sqlite:///web21c-bridge.db"
+# The built-in sandbox's mock phones (docs/web21c-sandbox.md) live here; allowed by default
+# only while the bridge runs on that sandbox (WEB21C_ENDPOINT unset).
+SANDBOX_SIP_DOMAIN = "mockphones.nat.bt.com"
+_LABEL = r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 
 
 class ConfigError(ValueError):
@@ -52,6 +59,10 @@ class Settings:
     admin_user_ids: frozenset[str] = frozenset()
     default_region: str = "GB"
     allowed_countries: frozenset[str] = frozenset({"GB"})
+    allowed_number_types: frozenset[int] = DEFAULT_ALLOWED_TYPES  # phonenumbers types
+    sip_allowed_domains: frozenset[str] = frozenset()
+    profile_phone_max_age_seconds: float = 600.0
+    phone_code_lifetime_seconds: float = 600.0
     sms_max_segments: int = 6
     reply_keyword: str = "bridge"
     log_level: str = "INFO"
@@ -121,6 +132,14 @@ def _parse(env: Mapping[str, str]) -> Settings:
         admin_user_ids=_user_ids(env),
         default_region=_region(env, "DEFAULT_REGION", Settings.default_region),
         allowed_countries=_regions(env, "ALLOWED_COUNTRIES", Settings.allowed_countries),
+        allowed_number_types=_number_types(env),
+        sip_allowed_domains=_sip_domains(env),
+        profile_phone_max_age_seconds=_number(
+            env, "PROFILE_PHONE_MAX_AGE_SECONDS", Settings.profile_phone_max_age_seconds
+        ),
+        phone_code_lifetime_seconds=_number(
+            env, "PHONE_CODE_LIFETIME_SECONDS", Settings.phone_code_lifetime_seconds
+        ),
         sms_max_segments=int(
             _number(env, "SMS_MAX_SEGMENTS", Settings.sms_max_segments, whole=True)
         ),
@@ -238,6 +257,42 @@ def _keyword(env: Mapping[str, str], key: str, default: str) -> str:
     if len(value.split()) != 1:
         raise ConfigError(key, "one word (the first word of a text)", value)
     return value.lower()
+
+
+def _number_types(env: Mapping[str, str]) -> frozenset[int]:
+    value = env.get("ALLOWED_NUMBER_TYPES")
+    if value is None:
+        return DEFAULT_ALLOWED_TYPES
+    expected = "comma-separated number types from " + ", ".join(TYPE_KEYS)
+    names = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if not names:
+        raise ConfigError("ALLOWED_NUMBER_TYPES", expected, value)
+    kinds = set()
+    for name in names:
+        if name in ("premium_rate", "shared_cost"):
+            raise ConfigError(
+                "ALLOWED_NUMBER_TYPES", "no premium_rate or shared_cost: those are never allowed"
+            )
+        if name not in TYPE_KEYS:
+            raise ConfigError("ALLOWED_NUMBER_TYPES", expected, name)
+        kinds.add(TYPE_KEYS[name])
+    assert not kinds & NEVER_ALLOWED_TYPES and all(kind in TYPE_WORDS for kind in kinds)
+    return frozenset(kinds)
+
+
+def _sip_domains(env: Mapping[str, str]) -> frozenset[str]:
+    """SIP_ALLOWED_DOMAINS, or by default none, except the sandbox's mock phones when the
+    bridge runs on its built-in sandbox (no WEB21C_ENDPOINT): they cost nothing."""
+    value = env.get("SIP_ALLOWED_DOMAINS")
+    if value is None:
+        return frozenset() if env.get("WEB21C_ENDPOINT") else frozenset({SANDBOX_SIP_DOMAIN})
+    domains = [part.strip().lower() for part in value.split(",") if part.strip()]
+    for domain in domains:
+        if not _DOMAIN.match(domain):
+            raise ConfigError(
+                "SIP_ALLOWED_DOMAINS", "comma-separated host names such as pbx.example.com", domain
+            )
+    return frozenset(domains)
 
 
 def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, ...]) -> str:

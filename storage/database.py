@@ -31,6 +31,7 @@ from storage.repositories import (
     MessageRepository,
     OptOutRepository,
     RouteRepository,
+    VerificationRepository,
     WorkRepository,
 )
 from storage.types import utcnow
@@ -48,6 +49,10 @@ class Transaction:
     @cached_property
     def directory(self) -> DirectoryRepository:
         return DirectoryRepository(self.connection, self._clock)
+
+    @cached_property
+    def verifications(self) -> VerificationRepository:
+        return VerificationRepository(self.connection, self._clock)
 
     @cached_property
     def routes(self) -> RouteRepository:

@@ -40,15 +40,33 @@ class Base(DeclarativeBase):
 
 
 class DirectoryEntryRow(Base):
-    """Who is who: a Slack user and the phone number that reaches them."""
+    """Who is who: a Slack user and the phone number that reaches them. Only 'verified' and
+    'admin' numbers grant identity; 'profile' is a cache of the user's Slack profile phone."""
 
     __tablename__ = "directory"
-    __table_args__ = (CheckConstraint("source IN ('registered', 'profile')", name="source"),)
+    __table_args__ = (
+        CheckConstraint("source IN ('verified', 'admin', 'profile')", name="source"),
+    )
 
     slack_user_id: Mapped[str] = mapped_column(primary_key=True)
     phone_number: Mapped[str] = mapped_column(index=True)  # E.164
     source: Mapped[str]
     updated_at: Mapped[datetime]
+
+
+class PhoneVerificationRow(Base):
+    """A number a user registered and has yet to prove: the code texted to it (hashed), when
+    it expires, wrong tries so far, and the cooling-off after too many."""
+
+    __tablename__ = "phone_verifications"
+
+    slack_user_id: Mapped[str] = mapped_column(primary_key=True)
+    phone_number: Mapped[str]  # E.164
+    code_hash: Mapped[str | None]  # None: no usable code (withdrawn, or from before 0004)
+    sent_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None]
 
 
 class RouteRow(Base):

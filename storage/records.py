@@ -21,8 +21,9 @@ class Direction(StrEnum):
 
 
 class DirectorySource(StrEnum):
-    REGISTERED = "registered"  # the user told the bridge their number
-    PROFILE = "profile"  # read from the user's Slack profile
+    VERIFIED = "verified"  # the user proved it with the code texted to it
+    ADMIN = "admin"  # an admin set it (audited)
+    PROFILE = "profile"  # read from the user's Slack profile: rings them, proves nothing
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,17 @@ class DirectoryEntry:
     phone_number: str
     source: DirectorySource
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class PhoneVerification:
+    slack_user_id: str
+    phone_number: str
+    code_hash: str | None
+    sent_at: datetime | None
+    expires_at: datetime
+    attempts: int
+    locked_until: datetime | None
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,9 @@ USAGE = {
         "Example: `/conf @alice @bob +447700900123`"
     ),
     "/phone": (
-        "Usage: `/phone` shows your number · `/phone <number>` registers it · "
-        "`/phone @user <number>` sets someone else's (admins)\nExample: `/phone 07700 900123`"
+        "Usage: `/phone` shows your number · `/phone <number>` registers it and texts it a "
+        "code · `/phone verify <code>` confirms it · `/phone @user <number>` sets someone "
+        "else's (admins)\nExample: `/phone 07700 900123`, then `/phone verify 123456`"
     ),
 }
 COMMANDS = tuple(USAGE)
@@ -41,6 +42,7 @@ _CHANNEL_ESCAPED = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
 _CHANNEL_PLAIN = re.compile(r"^#([\w\-]{1,80})$")
 _DIGITS = re.compile(r"^[+(]?[\d().\-]+$")
 _KEYWORD = re.compile(r"^[A-Za-z0-9]{1,20}$")
+_CODE = re.compile(r"^[0-9]{4,10}$")  # ASCII only: \d matches digits of any script
 
 
 class UsageError(ValueError):
@@ -130,6 +132,11 @@ class SetPhone:
     number: str
 
 
+@dataclass(frozen=True)
+class VerifyPhone:
+    code: str  # digits only
+
+
 Command = (
     Help
     | SendSms
@@ -140,6 +147,7 @@ Command = (
     | StartConference
     | ShowPhone
     | SetPhone
+    | VerifyPhone
 )
 
 
@@ -196,6 +204,15 @@ def _conf(words: list[str], region: str) -> Command:
 def _phone(words: list[str], region: str) -> Command:
     if not words:
         return ShowPhone(None)
+    if words[0].lower() == "verify":
+        code = "".join(words[1:]).replace("-", "")
+        if not code:
+            raise UsageError("/phone", "Type the code texted to you: `/phone verify 123456`.")
+        if not _CODE.match(code):
+            raise UsageError(
+                "/phone", f"`{_clip(code)}` is not a code: type the digits texted to your phone."
+            )
+        return VerifyPhone(code)
     user = _user(words[0])
     if user is not None:
         rest = " ".join(words[1:])

@@ -21,6 +21,7 @@ from bot.core.commands import (
     ShowPhone,
     StartConference,
     Target,
+    VerifyPhone,
 )
 from bot.core.domain import ChatError, TelephonyError
 from bot.services.calls import Calls
@@ -96,6 +97,8 @@ class Dispatcher:
                 return self.directory.show(who.user_id, user)
             case SetPhone(user, number):
                 return self.directory.register(who.user_id, user, number)
+            case VerifyPhone(code):
+                return self.directory.verify(who.user_id, code)
         raise AssertionError(f"unhandled command {command!r}")
 
 

@@ -9,6 +9,7 @@ from storage.repositories.events import HandledEventRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.opt_outs import OptOutRepository
 from storage.repositories.routes import RouteRepository
+from storage.repositories.verifications import VerificationRepository
 from storage.repositories.work import WorkRepository
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "MessageRepository",
     "OptOutRepository",
     "RouteRepository",
+    "VerificationRepository",
     "WorkRepository",
 ]

@@ -4,6 +4,7 @@ posts to the fake Slack and clears what it posted."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 import urllib.request
 
@@ -12,7 +13,7 @@ from tests.e2e.sandbox_admin import SandboxAdmin, inbound_texts, wait_cleared, w
 
 SENDER_A = "tel:+447700900101"
 SENDER_B = "tel:+447700900102"
-ALICE = "tel:+447700900001"  # Alice registers it with /phone
+ALICE = "tel:+447700900001"  # Alice registers it with /phone and verifies it
 
 
 def _route(bridge, keyword: str, channel: str = "#ops") -> None:
@@ -33,7 +34,11 @@ def test_texts_arrive_in_the_keywords_channel_one_thread_per_sender(bridge):
     admin = SandboxAdmin(bridge.sandbox.url)
     _route(bridge, "pizza")
     _, _, url = bridge.command("/phone", "07700 900001", user="UALICE")
-    bridge.wait_for_response(url)
+    assert "A code is on its way" in bridge.wait_for_response(url)
+    (code_text,) = [m["messageText"] for m in bridge.sandbox.sandbox.messages()]
+    code = re.search(r"\b(\d{6})\b", code_text).group(1)  # what Alice reads on her phone
+    _, _, url = bridge.command("/phone", f"verify {code}", user="UALICE")
+    assert "Verified" in bridge.wait_for_response(url)
     for sender, text in [
         (SENDER_A, "pizza one"),
         (SENDER_B, "pizza two"),

@@ -17,6 +17,7 @@ from bot.core.commands import (
     StartConference,
     UsageError,
     UserTarget,
+    VerifyPhone,
     parse,
 )
 
@@ -63,6 +64,19 @@ def test_phone():
     assert parse("phone", "07700 900123") == SetPhone(None, "07700 900123")
     assert parse("phone", "<@U2> 07700900001") == SetPhone(UserTarget("U2"), "07700900001")
     assert parse("phone", "<@U2>") == ShowPhone(UserTarget("U2"))
+
+
+def test_phone_verify():
+    assert parse("phone", "verify 123456") == VerifyPhone("123456")
+    assert parse("phone", "VERIFY 123 456") == VerifyPhone("123456")
+    assert parse("phone", "verify 123-456") == VerifyPhone("123456")
+    with pytest.raises(UsageError, match="Type the code texted to you"):
+        parse("phone", "verify")
+    with pytest.raises(UsageError, match="`abc` is not a code"):
+        parse("phone", "verify abc")
+    with pytest.raises(UsageError, match="is not a code"):
+        parse("phone", "verify 12")
+    assert "`/phone verify <code>`" in USAGE["/phone"]
 
 
 @pytest.mark.parametrize("command", ["sms", "call", "conf", "phone"])
@@ -117,6 +131,10 @@ def test_malformed_input_gets_a_usage_line_and_an_example(command, text, problem
                 "#ops",
                 "<#C1>",
                 "help",
+                "verify",
+                "VERIFY",
+                "123456",
+                "12-34",
                 ",",
                 "(",
                 "-",
@@ -134,6 +152,27 @@ def test_no_input_makes_the_grammar_raise_anything_but_a_usage_error(command, te
         assert "Usage:" in str(error)
     else:
         assert result is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(
+        st.text(max_size=12)
+        | st.from_regex(r"[0-9\- ]{0,12}", fullmatch=True)
+        | st.sampled_from(["verify", "123456", "<@U1>", "@bob", "-", "٣٤٥٦"]),
+        max_size=5,
+    )
+)
+def test_no_phone_verify_input_makes_the_grammar_raise_anything_but_a_usage_error(words):
+    text = " ".join(["verify", *words])
+    try:
+        result = parse("phone", text)
+    except UsageError as error:
+        assert "Usage:" in str(error)
+    else:
+        assert isinstance(result, VerifyPhone | Help)
+        if isinstance(result, VerifyPhone):
+            assert result.code.isascii() and result.code.isdigit()
 
 
 def test_a_premium_number_is_still_recognised_as_a_number():

@@ -89,3 +89,43 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path):
     s = load_settings({"PORT": "5000"}, dotenv_path=dotenv)
     assert s.port == 5000
     assert s.web21c_from == "FromDotenv"
+
+
+def test_number_types_and_sip_domains():
+    from phonenumbers import PhoneNumberType as T
+
+    from bot.config import SANDBOX_SIP_DOMAIN
+    from bot.core.numbers import DEFAULT_ALLOWED_TYPES
+
+    assert settings().allowed_number_types == DEFAULT_ALLOWED_TYPES
+    assert settings(ALLOWED_NUMBER_TYPES="Mobile, pager").allowed_number_types == {
+        T.MOBILE,
+        T.PAGER,
+    }
+    # The built-in sandbox's mock phones only while the bridge runs on it:
+    assert settings().sip_allowed_domains == {SANDBOX_SIP_DOMAIN}
+    assert settings(WEB21C_ENDPOINT="https://web21c.example").sip_allowed_domains == set()
+    assert settings(SIP_ALLOWED_DOMAINS="PBX.example.com, sip.example").sip_allowed_domains == {
+        "pbx.example.com",
+        "sip.example",
+    }
+    assert settings(PROFILE_PHONE_MAX_AGE_SECONDS="30").profile_phone_max_age_seconds == 30
+    assert settings(PHONE_CODE_LIFETIME_SECONDS="120").phone_code_lifetime_seconds == 120
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("ALLOWED_NUMBER_TYPES", "mobile,premium_rate", "those are never allowed"),
+        ("ALLOWED_NUMBER_TYPES", "shared_cost", "those are never allowed"),
+        ("ALLOWED_NUMBER_TYPES", "mobile,landline", "expected comma-separated number types"),
+        ("ALLOWED_NUMBER_TYPES", ",", "expected comma-separated number types"),
+        ("SIP_ALLOWED_DOMAINS", "pbx.example.com,not a host", "expected comma-separated host"),
+        ("PROFILE_PHONE_MAX_AGE_SECONDS", "0", "expected a number greater than 0"),
+        ("PHONE_CODE_LIFETIME_SECONDS", "soon", "expected a number greater than 0"),
+    ],
+)
+def test_bad_identity_and_policy_values_name_the_key(key, value, expected):
+    with pytest.raises(ConfigError, match=expected) as refused:
+        settings(**{key: value})
+    assert str(refused.value).startswith(key)

@@ -15,7 +15,13 @@ def _card(chat):
     return card_post
 
 
+def _verified(services, user_id, number):
+    with services.db.transaction() as tx:
+        tx.directory.set_number(user_id, number, "verified")
+
+
 def test_call_rings_the_first_party_then_the_second_and_posts_a_card(services, telephony, chat):
+    _verified(services, "UALICE", "+447700900001")  # only a proven number names a person
     services.calls.place(
         "UADMIN", CHANNEL, (UserTarget(name="alice"), NumberTarget("07700 900123"))
     )
@@ -24,6 +30,15 @@ def test_call_rings_the_first_party_then_the_second_and_posts_a_card(services, t
     card = _card(chat).card
     assert "<@UALICE> → +447700900123" in card.title
     assert card.buttons[0].action_id == HANG_UP and card.buttons[0].value == call_id
+
+
+def test_a_profile_phone_rings_its_user_but_does_not_name_them_on_the_card(
+    services, telephony, chat
+):
+    services.calls.place("UADMIN", CHANNEL, (UserTarget(name="alice"), NumberTarget("07700900123")))
+    (call_id,) = telephony.calls
+    assert telephony.call_parties[call_id][0] == "tel:+447700900001"
+    assert "+447700900001 → +447700900123" in _card(chat).card.title
 
 
 def test_with_one_party_the_invoker_is_rung_first(services, telephony):
@@ -41,6 +56,7 @@ def test_an_invoker_without_a_number_is_told_how_to_get_one(services, telephony)
 def test_the_card_follows_the_call_and_changes_only_when_something_visible_did(
     services, telephony, chat
 ):
+    _verified(services, "UBOB", "+447700900006")
     services.calls.place("UALICE", CHANNEL, (UserTarget("UBOB"),))
     (call_id,) = telephony.calls
     assert not services.calls.refresh(call_id)  # still ringing: nothing to redraw

@@ -68,7 +68,7 @@ def test_a_reply_from_someone_nobody_texted_goes_to_the_reply_keywords_channel(
 def test_a_known_number_is_headed_by_the_users_name(services, telephony, chat):
     _route(services)
     with services.db.transaction() as tx:
-        tx.directory.set_number("UALICE", "+447700900001", "registered")
+        tx.directory.set_number("UALICE", "+447700900001", "verified")
     telephony.receive("pizza", "tel:+447700900001", "pizza hello")
     services.poll_inbound()
     (parent,) = chat.top_level("COPS")
