@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.console.chat import CONSOLE_CHANNEL, CONSOLE_USER, ConsoleChat, channel_name
 from bot.console.numbering import Records
 from bot.console.ordered import InOrder
-from bot.console.usage import BYE, CONSOLE_WORDS, GREETING, NOT_UNDERSTOOD, usage
+from bot.console.usage import BYE, CONSOLE_WORDS, NOT_UNDERSTOOD, greeting, usage
 from bot.core.cards import INVITE_PARTICIPANT
 from bot.core.commands import COMMANDS, USAGE, Help, StartConference, UsageError, parse
 from bot.core.mrkdwn import escape
@@ -45,9 +45,7 @@ class Console:
         self.quit_requested = False
 
     def greet(self, note: str = "") -> None:
-        text = GREETING.format(
-            keyword=self._keyword, keyword_upper=self._keyword.upper(), log_file=CONSOLE_LOG_FILE
-        )
+        text = greeting(self._keyword, CONSOLE_LOG_FILE)
         self.chat.say(text + (f"\n{escape(note)}" if note else ""), "note")
 
     def farewell(self) -> None:

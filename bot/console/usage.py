@@ -6,23 +6,39 @@ examples are the README's walkthrough, word for word.
 
 from __future__ import annotations
 
-GREETING = """\
-*web21c-bridge console*: Slack's commands, in a terminal, against the Web21C sandbox.
+from bot.core.mrkdwn import escape
 
-  `/sms +447700900000 hello`          the sandbox's echo phone texts you back in the thread
-  `reply 1 are you there?`            replies in thread 1, which texts that number
-  `/phone 07700 900001`               your number, so `/call <number>` can ring you first
-  `/call +447700900006`               rings you, then a test phone that hangs up after 5 s
-  `/conf +447700900008 07700 900123`  a conference; `press <n>` drops someone
-  `/sms route help #support`          texts starting with HELP now arrive in #support
-
-  `threads`, `cards`, `card <n>`      what is open, and a card shown whole
-  `help`                              this text;  `help reply`, `/sms help`: one command's usage
-  `quit`                              (or Ctrl-D) stops the bridge
-
-From a second terminal, make a phone text the bridge:
+WALKTHROUGH = (  # the README's, in the same order
+    ("/sms +447700900000 hello", "the sandbox's echo phone texts you back in the thread"),
+    ("reply 1 are you there?", "replies in thread 1, which texts that number"),
+    ("/phone 07700 900001", "your number, so that /call can ring you first"),
+    ("/call +447700900006", "rings you, then a test phone that hangs up after 5 s"),
+    ("/conf +447700900008 07700 900123", "a conference; press <n> drops someone"),
+    ("/sms route help #support", "texts starting with HELP now arrive in #support"),
+)
+CONSOLE_HELP = (
+    ("threads · cards · card 2", "what is open, and a card shown whole"),
+    ("help · help reply · /sms help", "this text, or one command's usage"),
+    ("quit", "(or Ctrl-D) stops the bridge"),
+)
+GREETING_HEAD = (
+    "*web21c-bridge console*: Slack's commands, in a terminal, against the Web21C sandbox."
+)
+GREETING_TAIL = """From a second terminal, make a phone text the bridge:
   `.venv/bin/web21c-bridge sandbox-text +447700900123 {keyword} hello from my phone`
 Texts starting with `{keyword_upper}` appear here. The log is in {log_file}."""
+
+
+def greeting(keyword: str, log_file: str) -> str:
+    """The greeting in mrkdwn: two aligned columns of examples, then how to text in."""
+    width = max(len(example) for example, _ in (*WALKTHROUGH, *CONSOLE_HELP)) + 2
+
+    def rows(pairs) -> list[str]:
+        return [f"  `{ex}`{' ' * (width - len(ex))}{escape(what)}" for ex, what in pairs]
+
+    tail = GREETING_TAIL.format(keyword=keyword, keyword_upper=keyword.upper(), log_file=log_file)
+    return "\n".join([GREETING_HEAD, "", *rows(WALKTHROUGH), "", *rows(CONSOLE_HELP), "", tail])
+
 
 USAGE = {
     "reply": (
