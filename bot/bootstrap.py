@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 class StartupError(Exception):
     """Something outside the bridge refused it at start-up; the message says what to fix."""
 
+
 SLACK_TIMEOUT = 10  # seconds; inbound.POST_IN_FLIGHT must stay longer than this
 
 

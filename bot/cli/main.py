@@ -150,13 +150,15 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     bridge = _bootstrap(settings)
     server = _starting(bridge, bridge.start_http)
+    if bridge.console is None:
+        bridge.start_worker()
+        return _serve_slack(bridge)
+    note = f"HTTP server listening on {server.url} (/healthz, /metrics)"
+    if bridge.sandbox is not None:
+        note += f"\nWeb21C sandbox on {bridge.sandbox.url} (docs/web21c-sandbox.md)"
+    bridge.console.greet(note)  # before the jobs start, so that their news comes after it
     bridge.start_worker()
-    if bridge.console is not None:
-        note = f"HTTP server listening on {server.url} (/healthz, /metrics)"
-        if bridge.sandbox is not None:
-            note += f"\nWeb21C sandbox on {bridge.sandbox.url} (docs/web21c-sandbox.md)"
-        return _serve_console(bridge, note)
-    return _serve_slack(bridge)
+    return _serve_console(bridge)
 
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
@@ -193,6 +195,7 @@ def _console(settings: Settings, args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     bridge = _bootstrap(replace(settings, slack_bot_token=None, slack_app_token=None))
+    bridge.console.greet()
     bridge.start_worker()
     return _serve_console(bridge)
 
@@ -253,14 +256,13 @@ def _bootstrap(settings: Settings):
     return bridge
 
 
-def _serve_console(bridge, note: str = "") -> int:
+def _serve_console(bridge) -> int:
     """The console until `quit`, Ctrl-D or a signal. A person at a terminal gets the line
     editor; a pipe is read line by line, and a pipe that ended without `quit` (/dev/null under
     a process manager) leaves the bridge running until a signal."""
     from bot.console.line_editor import LineEditor, history_path, interactive, read_lines
 
     console = bridge.console
-    console.greet(note)
     if interactive():
         editor = LineEditor(console, history_path(bridge.settings.database_url))
         threading.Thread(target=lambda: STOP.wait() and editor.stop(), daemon=True).start()

@@ -85,8 +85,7 @@ class ConsoleChat:
             elif thread_ts is None:
                 number = self.numbering.thread(ts, add=True)
                 self._posts[ts] = (ts, text)
-                hint = f" (`reply {number} <text>` to answer)"
-                self._show(f"{self._tag(channel, number)} {text}{hint}", "thread")
+                self._show(f"{self._tag(channel, number)} {_reply_hint(text, number)}", "thread")
             else:
                 number = self.numbering.thread(thread_ts, add=True)
                 self._posts[ts] = (thread_ts, text)
@@ -192,6 +191,14 @@ class ConsoleChat:
 
     def _show(self, text: str, kind: str) -> None:
         self._printer.line(render(text, self.names), kind)
+
+
+def _reply_hint(text: str, number: int) -> str:
+    """A thread's opening post, telling how to answer in the console rather than in Slack."""
+    phrase = "Reply in this thread to text"
+    if phrase in text:
+        return text.replace(phrase, f"`reply {number} <text>` texts")
+    return f"{text} (`reply {number} <text>` answers)"
 
 
 def _one_line(text: str) -> str:

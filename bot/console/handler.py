@@ -206,7 +206,7 @@ class Console:
                 ended += 1
                 continue
             icon = ":telephone_receiver:" if info.kind == "call" else ":busts_in_silhouette:"
-            lines.append(f"[card {number}] {icon} {info.kind} {info.parties}")
+            lines.append(f"[card {number}] {icon} {info.kind} · {info.parties}")
         tail = f"{ended} ended card(s) not listed; `card <n>` shows one." if ended else ""
         if not lines:
             self.chat.say("No live calls or conferences. " + tail)
