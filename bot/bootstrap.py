@@ -282,23 +282,12 @@ def open_database(url: str) -> Database:
     upgraded by `web21c-bridge db upgrade` (the Procfile's release step), never implicitly."""
     from storage.migrate import current_revision, head_revision, upgrade
 
-    db = Database(url)
+    db = reachable_database(url)
     shown = redact_url(url)
-    if not db.ping():
-        db.close()
-        if db.dialect == "sqlite":
-            raise StartupError(
-                f"cannot open the database {shown}: check DATABASE_URL, and that its folder "
-                "exists and is writable"
-            )
-        raise StartupError(
-            f"cannot reach the database {shown}: check DATABASE_URL, and that the database "
-            "server runs and accepts this user"
-        )
     if db.dialect == "sqlite":
         upgrade(db if is_memory_sqlite(url) else url)  # an embedded database looks after itself
         return db
-    current, head = current_revision(db), head_revision()
+    current, head = schema_revision(db, current_revision), head_revision()
     if current != head:
         db.close()
         found = "has no bridge schema yet" if current is None else f"is at schema {current}"
@@ -307,6 +296,36 @@ def open_database(url: str) -> Database:
             "`web21c-bridge db upgrade` first (the Procfile's release step)"
         )
     return db
+
+
+def schema_revision(db: Database, read) -> str | None:
+    """`read(db)` (storage.migrate.current_revision) without Alembic's INFO lines about its
+    context ("Context impl ...", "Will assume transactional DDL"): reading is not news."""
+    logger = logging.getLogger("alembic.runtime.migration")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        return read(db)
+    finally:
+        logger.setLevel(level)
+
+
+def reachable_database(url: str) -> Database:
+    """The database at url if it answers, else a StartupError naming what to check."""
+    db = Database(url)
+    if db.ping():
+        return db
+    db.close()
+    shown = redact_url(url)
+    if db.dialect == "sqlite":
+        raise StartupError(
+            f"cannot open the database {shown}: check DATABASE_URL, and that its folder exists "
+            "and is writable"
+        )
+    raise StartupError(
+        f"cannot reach the database {shown}: check DATABASE_URL, and that the database server "
+        "runs and accepts this user"
+    )
 
 
 def listen_problem(error: OSError, what: str, host: str, port: int, key: str) -> StartupError:

@@ -34,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("fix the value in .env or the environment (see .env.example)", file=sys.stderr)
         return 2
     console = args.command is _console or (args.command is _run and not settings.slack_configured)
+    # Alembic announces each of its plugins at INFO as it is imported; only migrations are news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # The console owns the terminal, so its log goes to a file (named in the greeting).
     configure_logging(settings.log_level, settings.secrets, CONSOLE_LOG_FILE if console else None)
     from bot.bootstrap import StartupError
@@ -41,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.command(settings, args)
     except StartupError as error:  # one sentence naming the fix, never a traceback
-        log.error("cannot start: %s", error)
+        if console:  # the log is a file: say it there too
+            log.error("cannot start: %s", error)
         print(f"cannot start: {error}", file=sys.stderr)
         return 2
 
@@ -304,16 +307,20 @@ def _add_db_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bootstrap import reachable_database
     from storage.migrate import current_revision, upgrade
 
+    reachable_database(settings.database_url).close()
     upgrade(settings.database_url)
     log.info("database schema at revision %s", current_revision(settings.database_url))
     return 0
 
 
 def _db_downgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bootstrap import reachable_database
     from storage.migrate import current_revision, downgrade
 
+    reachable_database(settings.database_url).close()
     downgrade(settings.database_url, args.revision)
     log.info("database schema at revision %s", current_revision(settings.database_url))
     return 0
