@@ -54,14 +54,14 @@ DESCRIPTIONS = {
     "run": """Everything in one process: the HTTP server (Slack events in HTTP mode, Web21C
 delivery callbacks, /healthz, /metrics), the scheduled jobs, and the front end: Slack when
 SLACK_BOT_TOKEN is set, else the terminal console. Without WEB21C_ENDPOINT it starts the
-built-in Web21C sandbox on SANDBOX_PORT (default 8021); without DATABASE_URL it uses the SQLite
-file web21c-bridge.db in the working folder, upgrading its schema itself. The HTTP server
-listens on HOST:PORT (default 127.0.0.1:3000). Settings come from the environment or .env
+built-in Web21C sandbox on SANDBOX_PORT (default {sandbox_port}); without DATABASE_URL it uses
+the SQLite file web21c-bridge.db in the working folder, upgrading its schema itself. The HTTP server
+listens on HOST:PORT (default {host}:{port}). Settings come from the environment or .env
 (see .env.example). Stops on quit, Ctrl-D, SIGINT or SIGTERM.""",
     "web": """Only the HTTP server, for a deployment with separate processes (the Procfile's
 web): Slack's events, commands and buttons (HTTP mode, with SLACK_SIGNING_SECRET) or a Socket
 Mode connection (with SLACK_APP_TOKEN), Web21C's delivery callbacks, /healthz and /metrics, on
-HOST:PORT (default 127.0.0.1:3000). Needs Slack configured and, on PostgreSQL, a database that
+HOST:PORT (default {host}:{port}). Needs Slack configured and, on PostgreSQL, a database that
 `db upgrade` has brought up to date. Stops on SIGINT or SIGTERM.""",
     "worker": """Only the background work (the Procfile's worker): the work queue the Slack
 listeners fill, fetching inbound texts, delivery states, live call and conference cards, and
@@ -70,9 +70,9 @@ Stops on SIGINT or SIGTERM.""",
     "console": """The terminal front end without Slack, even when Slack is configured: type
 Slack's commands (/sms, /call, /conf, /phone) and the console's own (reply, press, invite,
 threads, cards, card, help, quit). Runs the scheduled jobs but no HTTP server; without
-WEB21C_ENDPOINT, the built-in sandbox on SANDBOX_PORT (default 8021).""",
+WEB21C_ENDPOINT, the built-in sandbox on SANDBOX_PORT (default {sandbox_port}).""",
     "doctor": """Checks the set-up line by line and says how to fix each problem: the
-configuration, that HOST:PORT and the sandbox's port are free, the database (reachable, schema
+configuration, that the ports are free (HOST:PORT, the sandbox's), the database (reachable, schema
 current), Web21C (reachable, signing files), and Slack (the bot token, Socket Mode or HTTP
 mode). It changes nothing and creates no database file. Exit status 0 when all is well, 1 when
 something needs fixing.""",
@@ -91,12 +91,23 @@ every table the bridge made.""",
 }
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Options' defaults in --help, except where there is none to show (None, off)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _sub(sub: argparse._SubParsersAction, name: str, help_text: str, key: str | None = None):
     return sub.add_parser(
         name,
         help=help_text,
-        description=DESCRIPTIONS[key or name],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description=DESCRIPTIONS[key or name].format(
+            host=Settings.host, port=Settings.port, sandbox_port=Settings.sandbox_port
+        ),
+        formatter_class=_HelpFormatter,
     )
 
 
