@@ -32,11 +32,19 @@ class ConsoleSession:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         for line in self.process.stdout:
             self.lines.put(line.rstrip("\n"))
+
+    def everything(self) -> list[str]:
+        """Every line not yet matched, to the end of the output (once the process ended)."""
+        self._reader.join(timeout=10)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return self.seen
 
     def type(self, line: str) -> None:
         self.process.stdin.write(line + "\n")
@@ -75,7 +83,9 @@ def test_a_scripted_console_session(console, tmp_path):
     console.expect(r"HTTP server listening on http://127\.0\.0\.1:\d+")
 
     console.type("/sms +447700900000 hello there")
-    console.expect(r"^\[thread 1\] 💬 Texts with \+447700900000\..*`?reply 1 <text>`? to answer")
+    console.expect(
+        r"^\[thread 1\] 💬 Texts with \+447700900000\. reply 1 <text> texts \+447700900000\.$"
+    )
     console.expect(r"^\[thread 1\] you: hello there · ⏳ queued$")
     console.expect(r'^\[thread 1\] ✅ delivered: "hello there"$')
     console.expect(r"^\[thread 1\] \+447700900000: bridge Echo: hello there$")  # the echo's reply
@@ -129,3 +139,35 @@ def test_pasted_dependent_commands_run_in_the_order_typed(console):
         f"tel:+44{n[1:].replace(' ', '')}" for n in numbers
     ]
     assert not [line for line in console.seen if "no known" in line]
+
+
+def test_a_restart_on_the_same_database_goes_on_where_it_left_off(tmp_path):
+    """The second run on web21c-bridge.db: thread 1 is still thread 1, a text to a new number
+    is sent (no clash with the first run's message timestamps), and the first run's texts are
+    not shown again."""
+    first = ConsoleSession(tmp_path)
+    try:
+        first.expect(r"web21c-bridge console")
+        first.type("/sms +447700900000 hello there")
+        first.expect(r"\[thread 1\] .*Echo: hello there")
+        first.type("quit")
+        assert first.process.wait(timeout=15) == 0
+    finally:
+        first.process.kill()
+
+    second = ConsoleSession(tmp_path)
+    try:
+        second.expect(r"web21c-bridge console")
+        second.type("/sms +447700900001 a new number")
+        second.type("reply 1 and again")
+        second.expect(r"\[thread 2\] .*delivered")
+        second.expect(r"\[thread 1\] .*Echo: and again")
+        second.type("quit")
+        assert second.process.wait(timeout=15) == 0
+        shown = "\n".join(second.everything())
+        assert "went wrong" not in shown and "There is no thread" not in shown, shown
+        assert "Echo: hello there" not in shown, shown  # the first run's echo, not news now
+        log = (tmp_path / "web21c-bridge.log").read_text()
+        assert "IntegrityError" not in log
+    finally:
+        second.process.kill()
