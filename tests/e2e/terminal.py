@@ -35,6 +35,7 @@ class Terminal:
         self.screen = pyte.HistoryScreen(COLUMNS, ROWS, history=5000)
         self._stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
+        self.raw = bytearray()  # every byte the bridge wrote to the terminal
         self.child = pexpect.spawn(
             sys.executable,
             ["-m", "bot", "run"],
@@ -55,6 +56,7 @@ class Terminal:
             except (pexpect.EOF, OSError):
                 return
             with self._lock:
+                self.raw += data
                 self._stream.feed(data)
 
     def type(self, keys: str, enter: bool = True) -> None:

@@ -135,3 +135,32 @@ def test_the_readme_walkthrough_on_a_terminal_twice_across_a_restart(terminals, 
         with open(path, "w") as out:
             out.write("\n".join(run_one) + "\n\n(restarted on the same database)\n\n")
             out.write("\n".join(run_two) + "\n")
+
+
+SGR = re.compile(rb"\x1b\[[0-9;]*m")  # Select Graphic Rendition: colours and styles
+
+
+def _styled(raw: bytes) -> list[bytes]:
+    """The colour and style codes written (a reset to plain, `ESC[0m`, is not one)."""
+    return [code for code in SGR.findall(raw) if code not in (b"\x1b[0m", b"\x1b[m")]
+
+
+def _a_short_session(terminal: Terminal) -> bytes:
+    terminal.wait_input("> ")
+    terminal.type("/phone 07700 900001")
+    terminal.wait_for(r"^Your number is now \+447700900001\.$")
+    terminal.type("quit")
+    terminal.wait_for(r"^Bye; the bridge stopped\.$")
+    assert terminal.exit_status() == 0
+    return bytes(terminal.raw)
+
+
+def test_no_color_gives_the_same_words_without_styles(terminals, tmp_path):
+    (tmp_path / "colour").mkdir()
+    coloured = Terminal(tmp_path / "colour")
+    terminals.append(coloured)
+    assert _styled(_a_short_session(coloured))  # a terminal gets colour...
+    plain = Terminal(tmp_path, {"NO_COLOR": "1"})
+    terminals.append(plain)
+    assert _styled(_a_short_session(plain)) == []  # ...unless NO_COLOR says otherwise
+    assert "Your number is now +447700900001." in plain.lines()
