@@ -104,11 +104,7 @@ class ConsoleChat:
                 self._cards[ts] = card
                 self._show(cardview.change(number, before, card, self.buttons), "card")
                 return
-            thread_ts, before = self._posts.get(ts, (None, None))
-            if before is None:
-                stored, thread_ts = self._stored(channel, ts)
-                header = f"<@{CONSOLE_USER}>: {escape(stored)}" if stored else ""
-                before = header
+            thread_ts, before = self._known(channel, ts)
             self._posts[ts] = (thread_ts, text)
             old_lines = set(before.splitlines())
             new_lines = [line for line in text.splitlines() if line not in old_lines]
@@ -123,10 +119,7 @@ class ConsoleChat:
             if (ts, name) in self._reactions:
                 return
             self._reactions.add((ts, name))
-            thread_ts, before = self._posts.get(ts, (None, None))
-            if before is None:
-                stored, thread_ts = self._stored(channel, ts)
-                before = f"<@{CONSOLE_USER}>: {escape(stored)}" if stored else ""
+            thread_ts, before = self._known(channel, ts)
             self._state_line(channel, thread_ts, before, REACTION_WORDS.get(name, f":{name}:"))
 
     def unreact(self, channel: str, ts: str, name: str) -> None:
@@ -180,10 +173,15 @@ class ConsoleChat:
         quoted = _snippet(self.to_plain(about.splitlines()[0] if about else ""))
         self._show(f"{tag} {what}" + (f': "{escape(quoted)}"' if quoted else ""), "note")
 
-    def _stored(self, channel: str, ts: str) -> tuple[str | None, str | None]:
+    def _known(self, channel: str, ts: str) -> tuple[str | None, str]:
+        """The thread of the message at ts and its mrkdwn: as posted in this run, else (a
+        message from an earlier run) as stored, so that its state's line can name it."""
+        if ts in self._posts:
+            return self._posts[ts]
         if self._records is None:
-            return None, None
-        return self._records.message(channel, ts)
+            return None, ""
+        stored, thread_ts = self._records.message(channel, ts)
+        return thread_ts, f"<@{CONSOLE_USER}>: {escape(stored)}" if stored else ""
 
     def _tag(self, channel: str, number: int) -> str:
         where = "" if channel == CONSOLE_CHANNEL else f" {channel_name(channel)}"

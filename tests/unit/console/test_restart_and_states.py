@@ -3,6 +3,8 @@ changes to what was shown are one short line that names it."""
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from bot.console.chat import CONSOLE_CHANNEL
 from bot.core.cards import HANG_UP, Button, Card, Row
 from tests.unit.console.conftest import wire
@@ -75,3 +77,19 @@ def test_a_card_is_shown_whole_once_then_each_change_as_one_line(wired):
         "    Started by you",
     ]
     assert chat.button(1) == hang_up
+
+
+def test_the_state_of_a_text_sent_before_a_restart_names_it(db_url):
+    first = wire(db_url)
+    first.console.handle("/sms +447700900000 sent before")
+    first.settle()
+    first.work.shutdown()
+    with first.db.transaction() as tx:
+        (ts,) = tx.connection.execute(text("SELECT slack_ts FROM messages")).scalars()
+
+    second = wire(db_url, first.telephony)
+    second.chat.update(
+        CONSOLE_CHANNEL, ts, "<@UCONSOLE>: sent before\n:white_check_mark: delivered"
+    )
+    assert second.lines() == ['[thread 1] ✅ delivered: "sent before"']
+    second.work.shutdown()
