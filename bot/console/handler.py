@@ -169,8 +169,9 @@ class Console:
             return
         try:
             command = parse("/conf", rest[1], self._region)
-        except UsageError as error:
-            self.chat.say(str(error).replace("/conf", "invite"))
+        except UsageError as error:  # what was wrong, then invite's usage (not /conf's)
+            problem = str(error).split("\n")[0]
+            self.chat.say(usage("invite", None if problem.startswith("Usage") else problem))
             return
         if not isinstance(command, StartConference):
             self.chat.say(usage("invite"))

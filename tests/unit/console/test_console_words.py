@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.cards import INVITE_PARTICIPANT, Button
+
 MISUSES = {
     "reply": "Usage: reply <thread> <text> texts the number of a conversation thread",
     "reply 1": "There is no text to send in thread 1.\nUsage: reply <thread> <text>",
@@ -38,6 +40,17 @@ def test_numbers_that_do_not_exist_are_named(wired):
         "There is no button 7. cards lists the live cards.",
         "There is no card 3. cards lists them.",
         "Card 2 is not a live conference. cards lists the live cards.",
+    ]
+
+
+def test_inviting_someone_unknown_names_them_with_invites_usage(wired):
+    wired.chat.buttons.hint(1, Button("Invite", INVITE_PARTICIPANT, "conf-1"))
+    wired.console.handle("invite 1 bob")
+    assert wired.lines() == [
+        "bob is neither a @mention nor a phone number.",
+        "Usage: invite <card> <@user or number> ... rings more people into the conference on "
+        "that card.",
+        "Example: invite 2 +447700900001",
     ]
 
 
