@@ -115,7 +115,8 @@ def _web21c(settings: Settings) -> Iterator[Finding]:
     if settings.web21c_endpoint is None:
         yield Finding(
             True,
-            f"WEB21C_ENDPOINT unset: the built-in sandbox runs on port {settings.sandbox_port}",
+            "WEB21C_ENDPOINT unset: the built-in sandbox runs on "
+            + (f"port {settings.sandbox_port}" if settings.sandbox_port else "a free port"),
         )
     else:
         url = f"{settings.web21c_endpoint}/endpoint/Messaging/OneWay/2007/07?wsdl"
