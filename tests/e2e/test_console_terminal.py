@@ -51,9 +51,13 @@ def _walkthrough(t: Terminal, cwd, start: int, sandbox: str, first_run: bool) ->
     t.wait_for(r"^Your number is now \+447700900001\.$", after=start)
     t.type("/call +447700900006")
     card = t.wait_for(r"^\[card (\d+)\] 📞 Call: you → \+447700900006$", after=start).group(1)
-    # Type while the call goes on: what the bridge prints goes above the line being typed.
-    t.type("/sms +447700900001 typed while the phones ring", enter=False)
     t.wait_for(rf"^\[card {card}\] Ended: \+447700900006 hung up after", after=start)
+    # A phone texts in while a line is half typed: the text appears above that line, which
+    # stays whole below it (the README's second terminal).
+    t.type("/sms +447700900001 typed while the phones ring", enter=False)
+    t.wait_input("> /sms +447700900001 typed while the phones ring")
+    _text_in(cwd, sandbox, "+447700900123", "bridge hello from my phone")
+    t.wait_for(r"^\[thread \d+\] \+447700900123: bridge hello from my phone$", after=start)
     t.wait_input("> /sms +447700900001 typed while the phones ring")  # redrawn whole, below
     split = [line for line in t.lines() if "typed while" in line and not line.startswith("> ")]
     assert not split, split
@@ -75,8 +79,6 @@ def _walkthrough(t: Terminal, cwd, start: int, sandbox: str, first_run: bool) ->
 
     t.type("/sms route help #support")
     t.wait_for(r"^Texts starting with HELP now arrive in #support\.$", after=start)
-    _text_in(cwd, sandbox, "+447700900123", "bridge hello from my phone")
-    t.wait_for(r"^\[thread \d+\] \+447700900123: bridge hello from my phone$", after=start)
     _text_in(cwd, sandbox, "+447700900124", "help where is my parcel")
     t.wait_for(r"^\[thread \d+ #support\] \+447700900124: help where is my parcel$", after=start)
     t.type("threads")
@@ -98,6 +100,8 @@ def _check_run(lines: list[str]) -> None:
     assert "Something went wrong" not in shown, shown
     assert "There is no thread" not in shown, shown
     assert "[thread 0]" not in shown, shown
+    typed = [line for line in lines if line.startswith("> ")]
+    assert not [line for line in typed if "[thread " in line or "[card " in line], typed
     output = [line for line in lines if line.strip() and not line.startswith("> ")]
     twice = sorted({line for line in output if output.count(line) > 1})
     assert not twice, f"shown twice: {twice}\n{shown}"
