@@ -11,12 +11,14 @@ concrete adapter stands behind each port:
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
+import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.config import Settings
+from bot.config import Settings, redact_url
 from bot.core.clock import SystemClock
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.http.app import Request, Response, WebApp
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 
 class StartupError(Exception):
     """Something outside the bridge refused it at start-up; the message says what to fix."""
+
 
 SLACK_TIMEOUT = 10  # seconds; inbound.POST_IN_FLIGHT must stay longer than this
 
@@ -196,7 +199,11 @@ class Bridge:
     _socket_mode: object | None = None
 
     def start_http(self) -> HttpServer:
-        server = HttpServer(self.web, self.settings.host, self.settings.port, name="bridge-http")
+        host, port = self.settings.host, self.settings.port
+        try:
+            server = HttpServer(self.web, host, port, name="bridge-http")
+        except OSError as error:
+            raise listen_problem(error, "the HTTP server", host, port, "PORT") from None
         self._servers.append(server.start())
         log.info("HTTP server listening on %s", server.url)
         return server
@@ -262,18 +269,22 @@ def bootstrap(settings: Settings, *, console_out=None) -> Bridge:
     """Build the whole bridge for these settings; nothing is started yet but the sandbox."""
     from adapters.web21c.client import Web21CClient
 
-    db = Database(settings.database_url)
-    if db.dialect == "sqlite":
-        from storage.migrate import upgrade
-
-        upgrade(settings.database_url)  # an embedded database looks after itself
+    db = open_database(settings.database_url)
     sandbox = None
     endpoint = settings.web21c_endpoint
     if endpoint is None:
         from adapters.web21c.sandbox import SandboxOptions, start_sandbox
 
-        options = SandboxOptions(speed=settings.sandbox_speed, reply_keyword=settings.reply_keyword)
-        sandbox = start_sandbox("127.0.0.1", settings.sandbox_port, options)
+        options = SandboxOptions(
+            speed=settings.sandbox_speed, reply_keyword=settings.reply_keyword
+        )
+        try:
+            sandbox = start_sandbox("127.0.0.1", settings.sandbox_port, options)
+        except OSError as error:
+            db.close()
+            raise listen_problem(
+                error, "the Web21C sandbox", "127.0.0.1", settings.sandbox_port, "SANDBOX_PORT"
+            ) from None
         endpoint = sandbox.url
         log.info("no WEB21C_ENDPOINT: using the built-in sandbox at %s", endpoint)
     telephony = Web21CClient.from_settings(settings, endpoint)
@@ -286,6 +297,80 @@ def bootstrap(settings: Settings, *, console_out=None) -> Bridge:
     bridge.sandbox = sandbox
     mount_routes(web, bridge.services, bridge.jobs)
     return bridge
+
+
+def open_database(url: str) -> Database:
+    """The database, reachable and at the schema this bridge needs, or a StartupError saying
+    what to fix. An embedded SQLite file is brought up to date here; a server database is
+    upgraded by `web21c-bridge db upgrade` (the Procfile's release step), never implicitly."""
+    from storage.migrate import current_revision, head_revision, upgrade
+
+    db = reachable_database(url)
+    shown = redact_url(url)
+    if db.dialect == "sqlite":
+        upgrade(db if is_memory_sqlite(url) else url)  # an embedded database looks after itself
+        return db
+    current, head = schema_revision(db, current_revision), head_revision()
+    if current != head:
+        db.close()
+        found = "has no bridge schema yet" if current is None else f"is at schema {current}"
+        raise StartupError(
+            f"the database {shown} {found}, and this bridge needs {head}: run "
+            "`web21c-bridge db upgrade` first (the Procfile's release step)"
+        )
+    return db
+
+
+def schema_revision(db: Database, read) -> str | None:
+    """`read(db)` (storage.migrate.current_revision) without Alembic's INFO lines about its
+    context ("Context impl ...", "Will assume transactional DDL"): reading is not news."""
+    logger = logging.getLogger("alembic.runtime.migration")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        return read(db)
+    finally:
+        logger.setLevel(level)
+
+
+def reachable_database(url: str) -> Database:
+    """The database at url if it answers, else a StartupError naming what to check."""
+    db = Database(url)
+    if db.ping():
+        return db
+    db.close()
+    shown = redact_url(url)
+    if db.dialect == "sqlite":
+        raise StartupError(
+            f"cannot open the database {shown}: check DATABASE_URL, and that its folder exists "
+            "and is writable"
+        )
+    raise StartupError(
+        f"cannot reach the database {shown}: check DATABASE_URL, and that the database server "
+        "runs and accepts this user"
+    )
+
+
+def listen_problem(error: OSError, what: str, host: str, port: int, key: str) -> StartupError:
+    """An OSError from binding a listening socket, as the one sentence that says the fix."""
+    if error.errno == errno.EADDRINUSE:
+        return StartupError(
+            f"{what} cannot listen on {host}:{port}: the port is in use (is another "
+            f"web21c-bridge running?); stop it, or set {key} to a free port (0 picks one)"
+        )
+    if isinstance(error, socket.gaierror) or error.errno in (errno.EADDRNOTAVAIL, errno.EINVAL):
+        return StartupError(
+            f"HOST={host} is not an address of this machine: set HOST to 127.0.0.1 (this "
+            "machine only) or 0.0.0.0 (every interface)"
+        )
+    if error.errno == errno.EACCES:
+        return StartupError(
+            f"{what} may not listen on port {port} (ports below 1024 need root): set {key} "
+            "to 1024 or above"
+        )
+    return StartupError(
+        f"{what} cannot listen on {host}:{port} ({error.strerror or error}): check HOST and {key}"
+    )
 
 
 def freeze_startup_objects() -> None:
@@ -329,9 +414,14 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
 def _with_console(
     settings: Settings, db: Database, telephony, tasks: Tasks, web: WebApp, out
 ) -> Bridge:
-    from bot.console.terminal import CONSOLE_CHANNEL, CONSOLE_USER, Console, ConsoleChat
+    from bot.console.chat import CONSOLE_CHANNEL, CONSOLE_USER, ConsoleChat
+    from bot.console.handler import Console
+    from bot.console.numbering import Numbering, Records
+    from bot.console.ordered import InOrder
+    from bot.console.printer import Printer
 
-    chat = ConsoleChat(out)
+    records = Records(db)
+    chat = ConsoleChat(Printer(out), Numbering.load(db), records)
     admins = settings.admin_user_ids | {CONSOLE_USER}  # the person at the terminal runs it
     settings = _replace(settings, admin_user_ids=admins)
     services = wire_services(settings, db, telephony, chat)
@@ -339,11 +429,18 @@ def _with_console(
     with db.transaction() as tx:
         if tx.routes.channel_for(keyword) is None:
             tx.routes.set(keyword, CONSOLE_CHANNEL, CONSOLE_USER)
+    in_order = InOrder()  # one person: their commands run one at a time, as typed
     console = Console(
-        chat, services.dispatcher, services.messaging, tasks, settings.default_region, keyword
+        chat,
+        services.dispatcher,
+        services.messaging,
+        in_order,
+        settings.default_region,
+        keyword,
+        records,
     )
     jobs = schedule(services, settings)
-    return Bridge(settings, web, services, tasks, jobs, console=console)
+    return Bridge(settings, web, services, in_order, jobs, console=console)
 
 
 def _replace(settings: Settings, **changes) -> Settings:

@@ -1,10 +1,13 @@
-"""`web21c-bridge doctor`: checks configuration and reachability of Slack, Web21C and the
-database, and says line by line what is wrong and how to fix it. It changes nothing."""
+"""`web21c-bridge doctor`: checks configuration, that the ports are free, and reachability of
+Slack, Web21C and the database, and says line by line what is wrong and how to fix it. It
+changes nothing: it creates no database file, and reads the schema's revision quietly."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from slack_sdk import WebClient
@@ -28,6 +31,7 @@ class Finding:
 
 def diagnose(settings: Settings) -> Iterator[Finding]:
     yield Finding(True, "configuration loaded (every value parsed)")
+    yield from _ports(settings)
     yield from _database(settings)
     yield from _web21c(settings)
     yield from _slack(settings)
@@ -42,11 +46,45 @@ def run(settings: Settings, out: Callable[[str], None] = print) -> int:
     return 0 if not problems else 1
 
 
+def _ports(settings: Settings) -> Iterator[Finding]:
+    """The ports `run` listens on must be free (a second `run` is the usual culprit)."""
+    from bot.bootstrap import listen_problem
+
+    wanted = [("the HTTP server", settings.host, settings.port, "PORT")]
+    if settings.web21c_endpoint is None:
+        wanted.append(("the Web21C sandbox", "127.0.0.1", settings.sandbox_port, "SANDBOX_PORT"))
+    for what, host, port, key in wanted:
+        if port == 0:
+            yield Finding(True, f"{key}=0: {what} takes a free port when it starts")
+            continue
+        try:
+            with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+                probe.bind((host, port))
+        except OSError as error:
+            problem = str(listen_problem(error, what, host, port, key))
+            found, _, fix = problem.partition("; ") if "; " in problem else (problem, "", "")
+            if not fix:
+                found, _, fix = problem.partition(": set ")
+                fix = f"set {fix}" if fix else ""
+            yield Finding(False, found, fix)
+        else:
+            yield Finding(True, f"{host}:{port} is free for {what}")
+
+
 def _database(settings: Settings) -> Iterator[Finding]:
+    from sqlalchemy.engine import make_url
+
+    from bot.bootstrap import schema_revision
     from storage import Database
     from storage.migrate import current_revision, head_revision
 
     shown = redact_url(settings.database_url)
+    url = make_url(settings.database_url)
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).exists():
+        # Connecting would create the file: say that `run` will, instead of doing it.
+        yield Finding(True, f"database file {file} does not exist yet; `run` creates it")
+        return
     db = Database(settings.database_url)
     try:
         if not db.ping():
@@ -57,15 +95,16 @@ def _database(settings: Settings) -> Iterator[Finding]:
             )
             return
         yield Finding(True, f"database {shown} answers")
-        current, head = current_revision(db), head_revision()
+        current, head = schema_revision(db, current_revision), head_revision()
+        found = "has no bridge schema yet" if current is None else f"schema is at {current}"
         if current == head:
             yield Finding(True, f"database schema is current ({head})")
         elif db.dialect == "sqlite":
-            yield Finding(True, f"database schema at {current}; `run` upgrades it to {head} itself")
+            yield Finding(True, f"database {found}; `run` upgrades it to {head} itself")
         else:
             yield Finding(
                 False,
-                f"database schema at {current}, the bridge needs {head}",
+                f"database {found}, the bridge needs {head}",
                 "run `web21c-bridge db upgrade` (the Procfile's release step)",
             )
     finally:
@@ -76,7 +115,8 @@ def _web21c(settings: Settings) -> Iterator[Finding]:
     if settings.web21c_endpoint is None:
         yield Finding(
             True,
-            f"WEB21C_ENDPOINT unset: the built-in sandbox runs on port {settings.sandbox_port}",
+            "WEB21C_ENDPOINT unset: the built-in sandbox runs on "
+            + (f"port {settings.sandbox_port}" if settings.sandbox_port else "a free port"),
         )
     else:
         url = f"{settings.web21c_endpoint}/endpoint/Messaging/OneWay/2007/07?wsdl"

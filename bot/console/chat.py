@@ -1,0 +1,211 @@
+"""ConsoleChat: the ChatSurface that prints to the terminal.
+
+Every post gets a line tagged with what it belongs to (`[thread 1]`, `[card 2]`), so that a
+later change can be shown as one short line naming it: a delivery state
+(`[thread 1] ✅ delivered: "hello"`), a card's change (`[card 2] +447700900008: connected`).
+Channels other than the console itself are known by name (`#support` is `CSUPPORT`), so that
+`/sms route help #support` works as it does in Slack.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from bot.console import cardview
+from bot.console.markup import Names, plain, render
+from bot.console.numbering import Numbering, Records
+from bot.console.printer import Printer
+from bot.core.cards import Button, Card
+from bot.core.mrkdwn import escape
+from bot.services.messaging import STATUS_REACTIONS, STATUS_WORDS
+
+CONSOLE_USER = "UCONSOLE"
+CONSOLE_CHANNEL = "CCONSOLE"
+INBOUND_METADATA = "web21c_inbound"  # bot.services.inbound tags the texts it posts with it
+REACTION_WORDS = {name: STATUS_WORDS[status] for status, name in STATUS_REACTIONS.items()}
+REACTION_WORDS["no_entry_sign"] = ":no_entry_sign: not sent"
+_CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+SNIPPET = 40  # characters of a message quoted on its state's line
+
+
+def channel_id_for(name: str) -> str | None:
+    """The console's id for `#name`: the console itself, or any other well-formed name."""
+    name = name.lower().lstrip("#")
+    if name in ("console", "here"):
+        return CONSOLE_CHANNEL
+    return "C" + name.upper() if _CHANNEL_NAME.match(name) else None
+
+
+def channel_name(channel_id: str) -> str:
+    return "#" + (channel_id[1:].lower() if channel_id.startswith("C") else channel_id)
+
+
+class ConsoleChat:
+    """Prints what the bridge shows; remembers this run's posts to describe their changes."""
+
+    def __init__(
+        self,
+        printer: Printer,
+        numbering: Numbering,
+        records: Records | None = None,
+        user_name: str = "you",
+    ):
+        self._printer = printer
+        self.numbering = numbering
+        self._records = records
+        self._user_name = user_name
+        self._lock = threading.RLock()
+        self._posts: dict[str, tuple[str | None, str]] = {}  # ts -> (thread ts, its mrkdwn)
+        self._cards: dict[str, Card] = {}  # card ts -> how it looks now
+        self._reactions: set[tuple[str, str]] = set()
+        self.buttons = cardview.Buttons()
+        self.names = Names(self.user_name, channel_name)
+
+    # --- ChatSurface ---------------------------------------------------------------------
+
+    def post(
+        self,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        card: Card | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
+        with self._lock:
+            ts = self.numbering.next_ts()
+            if card is not None:
+                number = self.numbering.card(ts, add=True)
+                self._cards[ts] = card
+                self._show("\n".join(cardview.whole(number, card, self.buttons)), "card")
+            elif thread_ts is None:
+                number = self.numbering.thread(ts, add=True)
+                self._posts[ts] = (ts, text)
+                self._show(f"{self._tag(channel, number)} {_reply_hint(text, number)}", "thread")
+            else:
+                number = self.numbering.thread(thread_ts, add=True)
+                self._posts[ts] = (thread_ts, text)
+                kind = "in" if (metadata or {}).get("event_type") == INBOUND_METADATA else "out"
+                self._show(f"{self._tag(channel, number)} {_one_line(text)}", kind)
+            return ts
+
+    def turn(self, channel: str) -> AbstractContextManager[None]:
+        return nullcontext()  # a terminal needs no pacing
+
+    def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None:
+        with self._lock:
+            if card is not None:
+                number = self.numbering.card(ts, add=True)
+                before = self._cards.get(ts)
+                self._cards[ts] = card
+                self._show(cardview.change(number, before, card, self.buttons), "card")
+                return
+            thread_ts, before = self._known(channel, ts)
+            self._posts[ts] = (thread_ts, text)
+            old_lines = set(before.splitlines())
+            new_lines = [line for line in text.splitlines() if line not in old_lines]
+            what = " · ".join(new_lines) or _one_line(text)
+            self._state_line(channel, thread_ts, before, what)
+
+    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        self.say(text)
+
+    def react(self, channel: str, ts: str, name: str) -> None:
+        with self._lock:
+            if (ts, name) in self._reactions:
+                return
+            self._reactions.add((ts, name))
+            thread_ts, before = self._known(channel, ts)
+            self._state_line(channel, thread_ts, before, REACTION_WORDS.get(name, f":{name}:"))
+
+    def unreact(self, channel: str, ts: str, name: str) -> None:
+        with self._lock:
+            self._reactions.discard((ts, name))  # the reaction that replaces it says the rest
+
+    def user_phone(self, user_id: str) -> str | None:
+        return None
+
+    def user_name(self, user_id: str) -> str | None:
+        return self._user_name if user_id == CONSOLE_USER else None
+
+    def find_user(self, name: str) -> str | None:
+        return CONSOLE_USER if name.lower() in ("me", self._user_name.lower()) else None
+
+    def find_channel(self, name: str) -> str | None:
+        return channel_id_for(name)
+
+    # --- for the console's own commands --------------------------------------------------
+
+    def say(self, text: str, kind: str = "answer") -> None:
+        """A line from the bridge to the person at the terminal (mrkdwn)."""
+        self._show(text, kind)
+
+    def card(self, number: int) -> Card | None:
+        ts = self.numbering.card_ts(number)
+        with self._lock:
+            return self._cards.get(ts) if ts else None
+
+    def show_card(self, number: int) -> bool:
+        card = self.card(number)
+        if card is None:
+            return False
+        self._show("\n".join(cardview.whole(number, card, self.buttons)), "card")
+        return True
+
+    def button(self, number: int) -> Button | None:
+        return self.buttons.get(number)
+
+    def buttons_of_card(self, number: int) -> Sequence[Button]:
+        return self.buttons.of_card(number)
+
+    def to_plain(self, text: str) -> str:
+        return plain(text, self.names)
+
+    # --- rendering -----------------------------------------------------------------------
+
+    def _state_line(self, channel: str, thread_ts: str | None, about: str, what: str) -> None:
+        number = self.numbering.thread(thread_ts, add=True) if thread_ts else None
+        tag = self._tag(channel, number) if number else channel_name(channel)
+        quoted = _snippet(self.to_plain(about.splitlines()[0] if about else ""))
+        self._show(f"{tag} {what}" + (f': "{escape(quoted)}"' if quoted else ""), "note")
+
+    def _known(self, channel: str, ts: str) -> tuple[str | None, str]:
+        """The thread of the message at ts and its mrkdwn: as posted in this run, else (a
+        message from an earlier run) as stored, so that its state's line can name it."""
+        if ts in self._posts:
+            return self._posts[ts]
+        if self._records is None:
+            return None, ""
+        stored, thread_ts = self._records.message(channel, ts)
+        return thread_ts, f"<@{CONSOLE_USER}>: {escape(stored)}" if stored else ""
+
+    def _tag(self, channel: str, number: int) -> str:
+        where = "" if channel == CONSOLE_CHANNEL else f" {channel_name(channel)}"
+        return f"[thread {number}{where}]"
+
+    def _show(self, text: str, kind: str) -> None:
+        self._printer.line(render(text, self.names), kind)
+
+
+def _reply_hint(text: str, number: int) -> str:
+    """A thread's opening post, telling how to answer in the console rather than in Slack."""
+    phrase = "Reply in this thread to text"
+    if phrase in text:
+        return text.replace(phrase, f"`reply {number} <text>` texts")
+    return f"{text} (`reply {number} <text>` answers)"
+
+
+def _one_line(text: str) -> str:
+    """A post's lines joined (a text and its state: `you: hello · ⏳ queued`)."""
+    return " · ".join(line for line in text.splitlines() if line.strip())
+
+
+def _snippet(text: str) -> str:
+    """What a state line quotes of its message: the words after `who: `, clipped."""
+    _, sep, rest = text.partition(": ")
+    words = rest if sep else text
+    return words if len(words) <= SNIPPET else words[: SNIPPET - 1] + "…"
