@@ -20,6 +20,12 @@ from tests.e2e.terminal import CLEAR_LINE, UP, Terminal
 
 RAW_MARKUP = (":speech_balloon:", ":white_check_mark:", "<@", "<#", "*+44", "`", "&lt;", "&gt;")
 
+# The console user is its admin, so /phone sets the number without a code.
+NUMBER_SET = (
+    r"^Your number is now \+447700900001\. "
+    r"As an admin you set it without a code; that is in the audit log\.$"
+)
+
 
 @pytest.fixture
 def terminals():
@@ -48,7 +54,7 @@ def _walkthrough(t: Terminal, cwd, start: int, sandbox: str, first_run: bool) ->
     t.type("reply 1 are you there?")
     t.wait_for(r"^\[thread 1\] \+447700900000: bridge Echo: are you there\?$", after=start)
     t.type("/phone 07700 900001")
-    t.wait_for(r"^Your number is now \+447700900001\.$", after=start)
+    t.wait_for(NUMBER_SET, after=start)
     t.type("/call +447700900006")
     card = t.wait_for(r"^\[card (\d+)\] 📞 Call: you → \+447700900006$", after=start).group(1)
     t.wait_for(rf"^\[card {card}\] Ended: \+447700900006 hung up after", after=start)
@@ -154,7 +160,7 @@ def _styled(raw: bytes) -> list[bytes]:
 def _a_short_session(terminal: Terminal) -> bytes:
     terminal.wait_input("> ")
     terminal.type("/phone 07700 900001")
-    terminal.wait_for(r"^Your number is now \+447700900001\.$")
+    terminal.wait_for(NUMBER_SET)
     terminal.type("quit")
     terminal.wait_for(r"^Bye; the bridge stopped\.$")
     assert terminal.exit_status() == 0
@@ -169,4 +175,7 @@ def test_no_color_gives_the_same_words_without_styles(terminals, tmp_path):
     plain = Terminal(tmp_path, {"NO_COLOR": "1"})
     terminals.append(plain)
     assert _styled(_a_short_session(plain)) == []  # ...unless NO_COLOR says otherwise
-    assert "Your number is now +447700900001." in plain.lines()
+    assert (
+        "Your number is now +447700900001. As an admin you set it without a code; "
+        "that is in the audit log." in plain.lines()
+    )
