@@ -28,6 +28,8 @@ from bot.core.numbers import number_from_uri
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.observability.metrics import Metrics
 from bot.services.messaging import Messaging
+from bot.services.opt_words import opt_word
+from bot.services.opting import note as opt_note
 from bot.services.parties import Directory, Party
 from storage import Database
 
@@ -37,8 +39,6 @@ CONVERSATION_WINDOW = timedelta(days=7)
 # How long a Slack post may still land after it was sent: slack_sdk's 30 s timeout, plus room.
 POST_IN_FLIGHT = timedelta(seconds=20)  # longer than the Slack client waits for an answer
 METADATA_TYPE = "web21c_inbound"
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-START_WORDS = frozenset({"START", "UNSTOP"})
 BATCH = 500
 CYCLE_WAIT_SECONDS = 1.0  # how long a cycle waits for its channels before fetching on
 
@@ -82,7 +82,11 @@ class Inbound:
     def fetch(self, keyword: str) -> None:
         """Record what Web21C holds for a keyword (a cycle over many keywords can fetch each,
         post_pending() once, then clear_posted() each, instead of poll() per keyword)."""
-        messages = self._telephony.get_received_messages(keyword)
+        self.record(self._telephony.get_received_messages(keyword), keyword)
+
+    def record(self, messages: list, keyword: str = "") -> list:
+        """Record fetched texts (each once, however often fetched); those new to the bridge."""
+        new = []
         with self._db.transaction() as tx:
             for m in messages:
                 _, created = tx.messages.record_inbound(
@@ -90,6 +94,8 @@ class Inbound:
                 )
                 if created:
                     self._metrics.inc("bridge_texts_in_total")
+                    new.append(m)
+        return new
 
     def post_pending(self, wait: float = CYCLE_WAIT_SECONDS) -> None:
         """Post every recorded, unposted text: channels in parallel, each channel in order.
@@ -116,7 +122,8 @@ class Inbound:
         for future in done:
             future.result()  # a failure other than Slack's reaches the job's log
 
-    def clear_posted(self, keyword: str) -> None:
+    def clear_posted(self, keyword: str | None = None) -> None:
+        """Clear at Web21C what was posted: under `keyword`, or (None) under any keyword."""
         with self._db.transaction() as tx:
             posted = tx.messages.posted_uncleared(keyword, limit=BATCH)
         if not posted:
@@ -211,24 +218,10 @@ class Inbound:
         return ts
 
     def _opt_words(self, tx, number: str, message) -> str | None:
-        """Record a STOP or START in the caller's transaction; the note to show, if any."""
-        words = message.text.split()
-        if words and message.keyword and words[0].lower() == message.keyword.lower():
-            words = words[1:]
-        if len(words) != 1:
-            return None
-        word = words[0].upper().strip(".!")
-        if word in STOP_WORDS:
-            if tx.opt_outs.is_opted_out(number):
-                return None
-            tx.opt_outs.opt_out(number, word, self._clock.now())
-            return (
-                f":no_bell: {number} texted {word}: the bridge will send them nothing more "
-                "until they text START."
-            )
-        if word in START_WORDS and tx.opt_outs.opt_in(number):
-            return f":bell: {number} texted {word}: texts to them are allowed again."
-        return None
+        """The note on a STOP, START or HELP shown under its text (bot.services.opting acted
+        on it when it was fetched)."""
+        match = opt_word(message.text, tx.routes.has_own_route)
+        return opt_note(number, match) if match else None
 
     def _report(self, channel: str, error: ChatError) -> None:
         key = (channel, error.reason)

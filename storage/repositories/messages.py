@@ -129,13 +129,15 @@ class MessageRepository(Repository):
         )
         return result.rowcount > 0
 
-    def posted_uncleared(self, keyword: str, limit: int = 100) -> list[Message]:
-        """Inbound texts under `keyword` already in Slack but not yet cleared at Web21C."""
+    def posted_uncleared(self, keyword: str | None, limit: int = 100) -> list[Message]:
+        """Inbound texts under `keyword` (None: any) already in Slack but not yet cleared at
+        Web21C."""
+        wanted = [] if keyword is None else [_m.c.keyword == normalise_keyword(keyword)]
         return self._messages(
             select(_m)
             .where(
                 _m.c.direction == Direction.INBOUND.value,
-                _m.c.keyword == normalise_keyword(keyword),
+                *wanted,
                 _m.c.posted_at.is_not(None),
                 _m.c.cleared_at.is_(None),
             )
