@@ -86,16 +86,20 @@ class Inbound:
 
     def record(self, messages: list, keyword: str = "") -> list:
         """Record fetched texts (each once, however often fetched); those new to the bridge."""
-        new = []
         with self._db.transaction() as tx:
-            for m in messages:
-                _, created = tx.messages.record_inbound(
-                    m.message_id, m.keyword or keyword, m.sender_uri, m.text, m.receive_time
-                )
-                if created:
-                    self._metrics.inc("bridge_texts_in_total")
-                    new.append(m)
-        return new
+            created = tx.messages.record_inbound_many(
+                [
+                    (m.message_id, m.keyword or keyword, m.sender_uri, m.text, m.receive_time)
+                    for m in messages
+                ]
+            )
+        if created:
+            self._metrics.inc("bridge_texts_in_total", len(created))
+        new: dict[str, object] = {}
+        for m in messages:  # each once, in the order fetched
+            if m.message_id in created:
+                new.setdefault(m.message_id, m)
+        return list(new.values())
 
     def post_pending(self, wait: float = CYCLE_WAIT_SECONDS) -> None:
         """Post every recorded, unposted text: channels in parallel, each channel in order.

@@ -1,15 +1,19 @@
 """One inbound cycle: fetch what waits at Web21C, act on STOP/START/HELP, post, clear.
 
-Web21C is polled one keyword per call, so how a cycle fetches depends on the routes:
+Web21C answers getReceivedMessages one keyword at a time, and the empty keyword reads every
+waiting text (BT's own examples polled so). A cycle makes that one call, not one per routed
+keyword, whatever the number of routes, and sorts what it gets:
 
-- With a catch-all route (`/sms route * #channel`) every text is wanted: one
-  getReceivedMessages("") reads them all (BT's own examples polled so), each goes to its
-  keyword's channel or else the catch-all's.
-- Without one, each routed keyword is fetched, concurrently in a bounded pool, and one sweep
-  with the empty keyword looks at the rest, without clearing them: a STOP, START or HELP among
-  them is acted on and cleared; anything else is counted as waiting unrouted (shown by
-  /healthz and logged), so no text goes unnoticed. The keyword fetches, not the sweep, carry
-  routed texts, so unrouted texts piling up can never crowd routed ones out of a fetch.
+- texts under a routed keyword, or every text when a catch-all route exists (`/sms route *
+  #channel`), are recorded, posted to their channel and then cleared;
+- a STOP, START or HELP under any other keyword is acted on and cleared;
+- anything else is left waiting (a catch-all added later receives it) and counted: /healthz
+  and the log say how many, so no text goes unnoticed.
+
+The empty-keyword call is needed anyway to hear a STOP sent without a routed keyword. Should a
+Web21C refuse the empty keyword (an invalid-argument fault), the cycle falls back to fetching
+each routed keyword, concurrently in a bounded pool; texts under other keywords then cannot
+be seen, and the log says so once.
 
 Opt words are acted on when a text is first fetched (bot.services.opting), before Slack sees
 it, so a Slack outage never delays a STOP.
@@ -22,7 +26,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.core.domain import ChatError, InboundMessage
+from bot.core.domain import ChatError, InboundMessage, InvalidArgument
 from bot.core.numbers import number_from_uri
 from bot.core.ports import Telephony
 from bot.services.inbound import Inbound
@@ -33,7 +37,7 @@ from storage.repositories.routes import CATCH_ALL, normalise_keyword
 
 log = logging.getLogger(__name__)
 
-FETCH_WORKERS = 8  # keyword fetches in flight at once: Web21C calls, not CPU, are the cost
+FETCH_WORKERS = 8  # keyword fetches in flight at once, when the empty keyword is refused
 COUNT_FRESH_SECONDS = 30.0  # how often a process that runs no cycle counts unrouted texts
 
 
@@ -46,6 +50,7 @@ class InboundCycle:
         opting: Opting,
         *,
         fetch_workers: int = FETCH_WORKERS,
+        per_keyword: bool = False,
     ):
         self._db = db
         self._telephony = telephony
@@ -55,35 +60,51 @@ class InboundCycle:
         self._lock = threading.Lock()
         self._unrouted: int | None = None  # texts waiting unrouted at the last look
         self._cycled = False  # this process runs cycles, so its count stays current
+        self._per_keyword = per_keyword  # this Web21C refused the empty keyword
         self._looked_at = float("-inf")
 
     def run(self) -> None:
-        self._cycled = True
-        routed, catch_all = self._routes()
-        if catch_all:
-            self._take(self._telephony.get_received_messages(""), routed)
-            self._set_unrouted(0)
-        else:
-            fetched = self._pool.map(self._telephony.get_received_messages, sorted(routed))
-            self._take([m for batch in fetched for m in batch], routed)
-            self._sweep(routed)
+        self.fetch()
         self._inbound.post_pending()
         self._inbound.clear_posted(None)
+
+    def fetch(self) -> None:
+        """The cycle's Web21C side: fetch, record, act on opt words, count the unrouted."""
+        self._cycled = True
+        routed, catch_all = self._routes()
+        if not self._per_keyword:
+            try:
+                waiting = self._telephony.get_received_messages("")
+            except InvalidArgument as error:
+                log.warning(
+                    "Web21C refuses the empty keyword (%s): fetching each routed keyword "
+                    "instead; texts under other keywords, STOP among them, cannot be seen",
+                    error,
+                )
+                self._per_keyword = True
+            else:
+                self._sort(waiting, routed, catch_all)
+                return
+        fetched = self._pool.map(self._telephony.get_received_messages, sorted(routed))
+        self._take([m for batch in fetched for m in batch], routed)
 
     def unrouted_waiting(self) -> int | None:
         """How many texts wait at Web21C under keywords nothing routes (0 with a catch-all),
         as of the last cycle; None if not known. A process that runs no cycle (`web`) looks
-        for itself, at most every 30 s, so /healthz never waits on Web21C every time."""
+        for itself, at most every 30 s, so /healthz does not wait on Web21C each time."""
         with self._lock:
             if self._cycled or time.monotonic() - self._looked_at < COUNT_FRESH_SECONDS:
-                return self._unrouted
+                return None if self._per_keyword else self._unrouted
             self._looked_at = time.monotonic()
         routed, catch_all = self._routes()
-        if catch_all:
-            count = 0
-        else:
+        count = 0
+        if not catch_all:
             waiting = self._telephony.get_received_messages("")
-            count = sum(1 for m in waiting if _keyword(m) not in routed)
+            count = sum(
+                1
+                for m in waiting
+                if _keyword(m) not in routed and opt_word(m.text, routed.__contains__) is None
+            )
         self._set_unrouted(count)
         return count
 
@@ -120,26 +141,31 @@ class InboundCycle:
                 if self._opting.record(number, match, message.message_id):
                     self._opting.reply(number, match)
 
-    def _sweep(self, routed: set[str]) -> None:
-        """Look at what waits under unrouted keywords: act on opt words, count the rest."""
-        waiting = [
-            m for m in self._telephony.get_received_messages("") if _keyword(m) not in routed
-        ]
+    def _sort(self, waiting: list[InboundMessage], routed: set[str], catch_all: bool) -> None:
+        """Take what a route wants; act on opt words in the rest; count what is left."""
+        if catch_all:
+            self._take(waiting, routed)
+            self._set_unrouted(0)
+            return
+        wanted = [m for m in waiting if _keyword(m) in routed]
+        self._take(wanted, routed)
+        rest = [m for m in waiting if _keyword(m) not in routed]
         acted: list[tuple[str, OptWord, bool]] = []
-        for message in waiting:
+        handled = []
+        for message in rest:
             match = opt_word(message.text, routed.__contains__)
             if match is None:
                 continue
             number = number_from_uri(message.sender_uri)
             acted.append((number, match, self._opting.record(number, match, message.message_id)))
-        handled = {m.message_id for m in waiting if opt_word(m.text, routed.__contains__)}
+            handled.append(message.message_id)
         if handled:  # cleared before answering: a lost clear must not make a second answer
-            self._telephony.clear_received_messages(sorted(handled))
+            self._telephony.clear_received_messages(handled)
         for number, match, changed in acted:
             if changed:
                 self._opting.reply(number, match)
                 self._show(number, match)
-        self._set_unrouted(len(waiting) - len(handled))
+        self._set_unrouted(len(rest) - len(handled))
 
     def _show(self, number: str, match: OptWord) -> None:
         try:
