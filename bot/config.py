@@ -145,11 +145,13 @@ def _parse(env: Mapping[str, str]) -> Settings:
 
 
 def _reply(env: Mapping[str, str], key: str, default: str, segments: int) -> str:
-    """A text the bridge sends back by itself; empty turns it off."""
+    """A text the bridge sends back by itself; `off` sends none."""
     from bot.core.sms_text import measure
 
-    value = env.get(key, default).strip()
-    if value and measure(value).segments > segments:
+    value = env.get(key, default)
+    if value.lower() == "off":
+        return ""
+    if measure(value).segments > segments:
         limit = "one SMS segment" if segments == 1 else f"{segments} SMS segments"
         raise ConfigError(key, f"a text of at most {limit} (160 GSM-7 characters each)", value)
     return value

@@ -65,9 +65,7 @@ class MessageRepository(Repository):
         assert existing is not None
         return existing, False
 
-    def record_inbound_many(
-        self, texts: Sequence[tuple[str, str, str, str, datetime]]
-    ) -> set[str]:
+    def record_inbound_many(self, texts: Sequence[tuple[str, str, str, str, datetime]]) -> set[str]:
         """record_inbound for a batch of (messageId, keyword, sender, text, received_at), in
         a few statements rather than one per text (a cycle may fetch thousands, most of them
         seen before); returns the messageIds this call stored."""
