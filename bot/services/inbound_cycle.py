@@ -12,8 +12,8 @@ keyword, whatever the number of routes, and sorts what it gets:
 
 The empty-keyword call is needed anyway to hear a STOP sent without a routed keyword. Should a
 Web21C refuse the empty keyword (an invalid-argument fault), the cycle falls back to fetching
-each routed keyword, concurrently in a bounded pool; texts under other keywords then cannot
-be seen, and the log says so once.
+each routed keyword, concurrently in a bounded pool, for ten minutes before trying the empty
+keyword again; texts under other keywords cannot be seen meanwhile, and the log says so.
 
 Opt words are acted on when a text is first fetched (bot.services.opting), before Slack sees
 it, so a Slack outage never delays a STOP.
@@ -38,6 +38,7 @@ from storage.repositories.routes import CATCH_ALL, normalise_keyword
 log = logging.getLogger(__name__)
 
 FETCH_WORKERS = 8  # keyword fetches in flight at once, when the empty keyword is refused
+PER_KEYWORD_SECONDS = 600  # after a refusal, how long before the empty keyword is tried again
 COUNT_FRESH_SECONDS = 30.0  # how often a process that runs no cycle counts unrouted texts
 
 
@@ -60,7 +61,8 @@ class InboundCycle:
         self._lock = threading.Lock()
         self._unrouted: int | None = None  # texts waiting unrouted at the last look
         self._cycled = False  # this process runs cycles, so its count stays current
-        self._per_keyword = per_keyword  # this Web21C refused the empty keyword
+        # Until when to fetch per keyword (a Web21C that refused the empty keyword).
+        self._per_keyword_until = float("inf") if per_keyword else float("-inf")
         self._looked_at = float("-inf")
 
     def run(self) -> None:
@@ -72,37 +74,46 @@ class InboundCycle:
         """The cycle's Web21C side: fetch, record, act on opt words, count the unrouted."""
         self._cycled = True
         routed, catch_all = self._routes()
-        if not self._per_keyword:
+        if time.monotonic() >= self._per_keyword_until:
             try:
                 waiting = self._telephony.get_received_messages("")
             except InvalidArgument as error:
                 log.warning(
                     "Web21C refuses the empty keyword (%s): fetching each routed keyword "
-                    "instead; texts under other keywords, STOP among them, cannot be seen",
+                    "instead for %d s; texts under other keywords, STOP among them, cannot "
+                    "be seen meanwhile",
                     error,
+                    PER_KEYWORD_SECONDS,
                 )
-                self._per_keyword = True
+                self._per_keyword_until = time.monotonic() + PER_KEYWORD_SECONDS
             else:
                 self._sort(waiting, routed, catch_all)
                 return
         fetched = self._pool.map(self._telephony.get_received_messages, sorted(routed))
         self._take([m for batch in fetched for m in batch], routed)
+        self._set_unrouted(None)  # not seen: not claimed to be none
 
     def unrouted_waiting(self) -> int | None:
         """How many texts wait at Web21C under keywords nothing routes (0 with a catch-all),
-        as of the last cycle; None if not known. A process that runs no cycle (`web`) looks
-        for itself, at most every 30 s, so /healthz does not wait on Web21C each time."""
+        as of the last look; None if not known. A process that runs no cycle (`web`) counts
+        in the background, at most every 30 s, so /healthz never waits on Web21C."""
         with self._lock:
-            if self._cycled or time.monotonic() - self._looked_at < COUNT_FRESH_SECONDS:
-                return None if self._per_keyword else self._unrouted
-            self._looked_at = time.monotonic()
+            stale = time.monotonic() - self._looked_at >= COUNT_FRESH_SECONDS
+            if not self._cycled and stale:
+                self._looked_at = time.monotonic()
+                threading.Thread(
+                    target=self._count_quietly, name="count-unrouted", daemon=True
+                ).start()
+            return self._unrouted
+
+    def count_unrouted(self) -> int:
+        """Look now (one empty-keyword call), without acting on or clearing anything."""
         routed, catch_all = self._routes()
         count = 0
         if not catch_all:
-            waiting = self._telephony.get_received_messages("")
             count = sum(
                 1
-                for m in waiting
+                for m in self._telephony.get_received_messages("")
                 if _keyword(m) not in routed and opt_word(m.text, routed.__contains__) is None
             )
         self._set_unrouted(count)
@@ -110,17 +121,19 @@ class InboundCycle:
 
     def problem(self) -> str | None:
         """The health check: texts nobody will see until a route takes them."""
-        try:
-            count = self.unrouted_waiting()
-        except Exception as error:  # Web21C down: the scheduler's own check reports that
-            log.debug("could not count unrouted texts: %s", error)
-            return None
+        count = self.unrouted_waiting()
         if not count:
             return None
         return (
             f"{count} text(s) wait at Web21C under keywords no route takes; route them, or "
             "route everything else with `/sms route * #channel`"
         )
+
+    def _count_quietly(self) -> None:
+        try:
+            self.count_unrouted()
+        except Exception as error:  # Web21C down: the scheduler's own check reports that
+            log.debug("could not count unrouted texts: %s", error)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -173,7 +186,7 @@ class InboundCycle:
         except ChatError as error:
             log.warning("could not show %s's %s in Slack: %s", number, match.word, error.reason)
 
-    def _set_unrouted(self, count: int) -> None:
+    def _set_unrouted(self, count: int | None) -> None:
         with self._lock:
             before, self._unrouted = self._unrouted, count
         if count and count != before:

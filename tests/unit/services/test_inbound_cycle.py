@@ -150,3 +150,16 @@ def test_a_web21c_that_refuses_the_empty_keyword_is_polled_per_keyword(services,
         "pizza three",
     ]
     assert services.inbound_cycle.unrouted_waiting() is None  # cannot be seen: not claimed 0
+
+
+def test_a_process_that_runs_no_cycle_counts_without_touching_anything(services, telephony):
+    _route(services)
+    telephony.receive("hello", PHONE, "hello?")
+    telephony.receive("stop", PHONE, "stop")  # an opt word is not "waiting unrouted"
+    telephony.receive("pizza", PHONE, "pizza")
+    assert services.inbound_cycle.count_unrouted() == 1
+    assert services.inbound_cycle.problem().startswith("1 text(s) wait at Web21C")
+    assert telephony.cleared == [] and telephony.sent == []
+    with services.db.transaction() as tx:
+        assert tx.messages.unposted_inbound() == []
+        assert not tx.opt_outs.is_opted_out(NUMBER)
