@@ -1,5 +1,5 @@
-"""Inbound texts: fetched per routed keyword, recorded, posted to Slack, and only then cleared
-at Web21C, so a crash at any point loses nothing and doubles nothing.
+"""Inbound texts: fetched (bot.services.inbound_cycle), recorded, posted to Slack, and only then
+cleared at Web21C, so a crash at any point loses nothing and doubles nothing.
 
 Each text is posted with its Web21C messageId in Slack message metadata and claimed in the
 database right before the request leaves (after any pacing wait); a text found claimed but not
@@ -178,7 +178,7 @@ class Inbound:
             ts = self._post_claimed(channel, thread_ts, party, message)
             if ts is None:
                 return False
-        with self._db.transaction() as tx:  # a STOP holds from the moment its text is posted
+        with self._db.transaction() as tx:  # a STOP already holds: it was acted on when fetched
             tx.messages.mark_posted(message.id, conversation_id, channel, ts)
             tx.conversations.touch(conversation_id, self._clock.now())
             note = self._opt_words(tx, number, message)

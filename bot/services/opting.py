@@ -4,14 +4,15 @@ and the note shown in Slack.
 A STOP holds from the moment its text is fetched (not when Slack shows it), so a Slack outage
 never delays it. The confirmation is the one text an opted-out number still gets; it is sent
 once, when the number's state changes (a second STOP is not confirmed again), and HELP is
-answered once per text.
+answered at most once an hour per number, so two automatic responders cannot text each other
+forever.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from bot.core.domain import TelephonyError
 from bot.core.ports import ChatSurface, Clock, Telephony
@@ -23,6 +24,7 @@ from storage import Database
 
 log = logging.getLogger(__name__)
 
+HELP_EVERY = timedelta(hours=1)  # at most one HELP reply per number in this time
 _EVER = datetime(2000, 1, 1, tzinfo=UTC)  # "any conversation, however old"
 
 
@@ -45,6 +47,7 @@ class Opting:
     metrics: Metrics
     sender: str  # the `from` of the texts sent back (WEB21C_FROM)
     replies: OptReplies
+    _helped: dict[str, datetime] = field(default_factory=dict)  # number -> last HELP answered
 
     def record(self, number: str, match: OptWord, message_id: str) -> bool:
         """Apply an opt-out or opt-in and audit it; True if something is to be texted back
@@ -52,6 +55,11 @@ class Opting:
         if match.kind is OptKind.HELP:
             with self.db.transaction() as tx:
                 tx.audit.record(number, "sms.help", number, message_id)
+            now = self.clock.now()
+            last = self._helped.get(number)
+            if last is not None and now - last < HELP_EVERY:
+                return False  # an auto-responder texting HELP back must not start a loop
+            self._helped[number] = now
             return True
         with self.db.transaction() as tx:
             if match.kind is OptKind.OUT:
@@ -113,4 +121,7 @@ def note(number: str, match: OptWord) -> str:
         )
     if match.kind is OptKind.IN:
         return f":bell: {number} texted {match.word}: texts to them are allowed again."
-    return f":information_source: {number} texted {match.word}: the help text was sent back."
+    return (
+        f":information_source: {number} texted {match.word}: the bridge texts its help text "
+        "back (at most once an hour)."
+    )

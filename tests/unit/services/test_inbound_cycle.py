@@ -163,3 +163,18 @@ def test_a_process_that_runs_no_cycle_counts_without_touching_anything(services,
     with services.db.transaction() as tx:
         assert tx.messages.unposted_inbound() == []
         assert not tx.opt_outs.is_opted_out(NUMBER)
+
+
+def test_help_is_answered_at_most_once_an_hour_per_number(services, telephony, clock):
+    for _ in range(3):  # an auto-responder answering every reply with HELP
+        telephony.receive("help", PHONE, "HELP")
+        services.poll_inbound()
+    assert len(_texts_back(telephony)) == 1
+    assert telephony.inbox["help"] == []  # each was acted on and cleared, none left waiting
+    telephony.receive("help", "tel:+447700900124", "help")  # another number is answered
+    services.poll_inbound()
+    assert len(_texts_back(telephony, "tel:+447700900124")) == 1
+    clock.advance(3601)
+    telephony.receive("help", PHONE, "HELP")
+    services.poll_inbound()
+    assert len(_texts_back(telephony)) == 2
