@@ -5,7 +5,7 @@ A STOP holds from the moment its text is fetched (not when Slack shows it), so a
 never delays it. The confirmation is the one text an opted-out number still gets; it is sent
 once, when the number's state changes (a second STOP is not confirmed again), and HELP is
 answered at most once an hour per number, so two automatic responders cannot text each other
-forever.
+forever, and never to a number that opted out.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ class Opting:
         if match.kind is OptKind.HELP:
             with self.db.transaction() as tx:
                 tx.audit.record(number, "sms.help", number, message_id)
+                if tx.opt_outs.is_opted_out(number):
+                    return False  # an opted-out number is texted nothing, help included
             now = self.clock.now()
             last = self._helped.get(number)
             if last is not None and now - last < HELP_EVERY:

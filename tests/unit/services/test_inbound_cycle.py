@@ -178,3 +178,13 @@ def test_help_is_answered_at_most_once_an_hour_per_number(services, telephony, c
     telephony.receive("help", PHONE, "HELP")
     services.poll_inbound()
     assert len(_texts_back(telephony)) == 2
+
+
+def test_an_opted_out_number_gets_no_help_text(services, telephony):
+    telephony.receive("stop", PHONE, "stop")
+    services.poll_inbound()
+    telephony.receive("help", PHONE, "help")
+    services.poll_inbound()
+    assert _texts_back(telephony) == [
+        "You will get no more texts from us. Text START to get them again."
+    ]
