@@ -16,7 +16,9 @@ each routed keyword, concurrently in a bounded pool, for ten minutes before tryi
 keyword again; texts under other keywords cannot be seen meanwhile, and the log says so.
 
 Opt words are acted on when a text is first fetched (bot.services.opting), before Slack sees
-it, so a Slack outage never delays a STOP.
+it, so a Slack outage never delays a STOP. One under an unrouted keyword is cleared before it
+is answered: should that clear fail, the opt-out holds but its confirmation is not sent (a
+state change is confirmed once, and never twice).
 """
 
 from __future__ import annotations
