@@ -32,7 +32,9 @@ from bot.services.conferences import Conferences
 from bot.services.deliveries import Deliveries
 from bot.services.dispatch import Dispatcher
 from bot.services.inbound import Inbound
+from bot.services.inbound_cycle import InboundCycle
 from bot.services.messaging import Messaging, SmsSettings
+from bot.services.opting import Opting, OptReplies
 from bot.services.parties import Directory, Policy
 from bot.services.routes import Routes
 from bot.services.tracking import LiveTracking
@@ -70,23 +72,19 @@ class Services:
     tracking: LiveTracking
     dispatcher: Dispatcher
     work: WorkQueue
+    inbound_cycle: InboundCycle
 
     def poll_inbound(self) -> None:
-        """One inbound cycle: fetch every routed keyword, post all channels at once (each
-        channel in order, paced on its own), then clear what was posted."""
-        with self.db.transaction() as tx:
-            keywords = [route.keyword for route in tx.routes.all()]
-        for keyword in keywords:
-            self.inbound.fetch(keyword)
-        self.inbound.post_pending()
-        for keyword in keywords:
-            self.inbound.clear_posted(keyword)
+        """One inbound cycle (bot.services.inbound_cycle): fetch, act on STOP/START/HELP,
+        post all channels at once (each in order, paced on its own), clear what was posted."""
+        self.inbound_cycle.run()
 
     def housekeeping(self) -> None:
         with self.db.transaction() as tx:
             tx.events.purge_expired(self.clock.now())
 
     def close(self) -> None:
+        self.inbound_cycle.close()
         self.inbound.close()
         self.tracking.close()
         self.telephony.close()
@@ -121,6 +119,19 @@ def wire_services(
     calls = Calls(db, telephony, chat, directory, policy)
     conferences = Conferences(db, telephony, chat, directory, policy)
     routes = Routes(db, chat, policy)
+    inbound = Inbound(
+        db,
+        telephony,
+        chat,
+        directory,
+        messaging,
+        clock,
+        metrics,
+        find_posted=find_posted,
+        reply_keyword=settings.reply_keyword,
+    )
+    replies = OptReplies(settings.opt_out_reply, settings.opt_in_reply, settings.help_reply)
+    opting = Opting(db, telephony, chat, clock, policy, metrics, settings.web21c_from, replies)
     return Services(
         db=db,
         telephony=telephony,
@@ -133,21 +144,12 @@ def wire_services(
         messaging=messaging,
         calls=calls,
         conferences=conferences,
-        inbound=Inbound(
-            db,
-            telephony,
-            chat,
-            directory,
-            messaging,
-            clock,
-            metrics,
-            find_posted=find_posted,
-            reply_keyword=settings.reply_keyword,
-        ),
+        inbound=inbound,
         deliveries=Deliveries(db, telephony, messaging),
         tracking=LiveTracking(db, calls, conferences),
         dispatcher=Dispatcher(directory, routes, messaging, calls, conferences),
         work=WorkQueue(db, clock, metrics),
+        inbound_cycle=InboundCycle(db, telephony, inbound, opting),
     )
 
 
@@ -178,6 +180,7 @@ def mount_routes(web: WebApp, services: Services, jobs: Jobs | None) -> None:
     web.route("GET", "/metrics", metrics)
     web.add_health_check("database", lambda: None if services.db.ping() else "database unreachable")
     web.add_health_check("work queue", services.work.problem)
+    web.add_health_check("unrouted texts", services.inbound_cycle.problem)
     if jobs is not None:
         web.add_health_check("web21c", jobs.problem)
 

@@ -68,6 +68,12 @@ class Settings:
     log_level: str = "INFO"
     sandbox_port: int = 3001
     sandbox_speed: float = 1.0
+    opt_out_reply: str = "You will get no more texts from us. Text START to get them again."
+    opt_in_reply: str = "You will get texts from us again. Text STOP to stop them."
+    help_reply: str = (
+        "You are texting a team on Slack: send your message and someone will answer. "
+        "Text STOP to get no more texts, START to get them again."
+    )
 
     @property
     def slack_configured(self) -> bool:
@@ -149,7 +155,23 @@ def _parse(env: Mapping[str, str]) -> Settings:
         ),
         sandbox_port=_port(env, "SANDBOX_PORT", Settings.sandbox_port),
         sandbox_speed=_number(env, "SANDBOX_SPEED", Settings.sandbox_speed),
+        opt_out_reply=_reply(env, "OPT_OUT_REPLY", Settings.opt_out_reply, segments=1),
+        opt_in_reply=_reply(env, "OPT_IN_REPLY", Settings.opt_in_reply, segments=1),
+        help_reply=_reply(env, "HELP_REPLY", Settings.help_reply, segments=3),
     )
+
+
+def _reply(env: Mapping[str, str], key: str, default: str, segments: int) -> str:
+    """A text the bridge sends back by itself; `off` sends none."""
+    from bot.core.sms_text import measure
+
+    value = env.get(key, default)
+    if value.lower() == "off":
+        return ""
+    if measure(value).segments > segments:
+        limit = "one SMS segment" if segments == 1 else f"{segments} SMS segments"
+        raise ConfigError(key, f"a text of at most {limit} (160 GSM-7 characters each)", value)
+    return value
 
 
 def _token(env: Mapping[str, str], key: str, prefix: str) -> str | None:

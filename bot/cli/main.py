@@ -249,6 +249,9 @@ def _sandbox_text(settings: Settings, args: argparse.Namespace) -> int:
         print(f"the sandbox refused it: {response.text}", file=sys.stderr)
         return 1
     print(f"texted the bridge from {sender}: messageId {response.json()['messageId']}")
+    from bot.cli.unrouted import routing_note
+
+    print(routing_note(settings, base, body["messageText"]))
     return 0
 
 

@@ -17,7 +17,8 @@ from bot.core.numbers import is_sip_uri, looks_like_number
 USAGE = {
     "/sms": (
         "Usage: `/sms <number or @user> <text>` · `/sms route <keyword> [#channel]` · "
-        "`/sms unroute <keyword>` · `/sms routes`\nExample: `/sms +447700900123 running late`"
+        "`/sms unroute <keyword>` · `/sms routes` (keyword `*`: every text no other route "
+        "takes)\nExample: `/sms +447700900123 running late`"
     ),
     "/call": (
         "Usage: `/call <@user or number> [<@user or number>]` rings the first party, then "
@@ -43,6 +44,7 @@ _CHANNEL_PLAIN = re.compile(r"^#([\w\-]{1,80})$")
 _DIGITS = re.compile(r"^[+(]?[\d().\-]+$")
 _KEYWORD = re.compile(r"^[A-Za-z0-9]{1,20}$")
 _CODE = re.compile(r"^[0-9]{4,10}$")  # ASCII only: \d matches digits of any script
+CATCH_ALL = "*"  # `/sms route * #inbox`: texts whose keyword has no route of its own
 
 
 class UsageError(ValueError):
@@ -269,6 +271,8 @@ def _channel(word: str) -> ChannelRef:
 
 
 def _keyword(command: str, word: str) -> str:
+    if word == CATCH_ALL:
+        return CATCH_ALL
     if not _KEYWORD.match(word):
         raise UsageError(command, f"`{_clip(word)}` is not a keyword: use 1-20 letters or digits.")
     return word.lower()

@@ -58,7 +58,18 @@ class Calls:
         now = self._card(call)
         if now != card:
             self.chat.update(channel, ts, now.as_text(), card=now)
-        return None
+        return self._opted_out_note(calling, called)
+
+    def _opted_out_note(self, *parties: Party) -> str | None:
+        """STOP covers texts, not calls: the call goes ahead, and the caller is told."""
+        with self.db.transaction() as tx:
+            numbers = [p.number for p in parties if tx.opt_outs.is_opted_out(p.number)]
+        if not numbers:
+            return None
+        return (
+            f"{' and '.join(numbers)} opted out of texts (they texted STOP); that covers texts "
+            "only, so the call was placed."
+        )
 
     def hang_up(self, actor: str, call_id: str) -> str | None:
         with self.db.transaction() as tx:

@@ -1,5 +1,5 @@
-"""Inbound texts: fetched per routed keyword, recorded, posted to Slack, and only then cleared
-at Web21C, so a crash at any point loses nothing and doubles nothing.
+"""Inbound texts: fetched (bot.services.inbound_cycle), recorded, posted to Slack, and only then
+cleared at Web21C, so a crash at any point loses nothing and doubles nothing.
 
 Each text is posted with its Web21C messageId in Slack message metadata and claimed in the
 database right before the request leaves (after any pacing wait); a text found claimed but not
@@ -34,6 +34,8 @@ from bot.core.numbers import number_from_uri
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.observability.metrics import Metrics
 from bot.services.messaging import Messaging
+from bot.services.opt_words import opt_word
+from bot.services.opting import note as opt_note
 from bot.services.parties import Directory, Party
 from storage import Database
 
@@ -43,8 +45,6 @@ CONVERSATION_WINDOW = timedelta(days=7)
 # How long a Slack post may still land after it was sent: slack_sdk's 30 s timeout, plus room.
 POST_IN_FLIGHT = timedelta(seconds=20)  # longer than the Slack client waits for an answer
 METADATA_TYPE = "web21c_inbound"
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-START_WORDS = frozenset({"START", "UNSTOP"})
 BATCH = 500
 DEFAULT_REPLY_KEYWORD = "bridge"  # the sandbox's echo phone and the console use it
 CYCLE_WAIT_SECONDS = 1.0  # how long a cycle waits for its channels before fetching on
@@ -91,14 +91,24 @@ class Inbound:
     def fetch(self, keyword: str) -> None:
         """Record what Web21C holds for a keyword (a cycle over many keywords can fetch each,
         post_pending() once, then clear_posted() each, instead of poll() per keyword)."""
-        messages = self._telephony.get_received_messages(keyword)
+        self.record(self._telephony.get_received_messages(keyword), keyword)
+
+    def record(self, messages: list, keyword: str = "") -> list:
+        """Record fetched texts (each once, however often fetched); those new to the bridge."""
         with self._db.transaction() as tx:
-            for m in messages:
-                _, created = tx.messages.record_inbound(
-                    m.message_id, m.keyword or keyword, m.sender_uri, m.text, m.receive_time
-                )
-                if created:
-                    self._metrics.inc("bridge_texts_in_total")
+            created = tx.messages.record_inbound_many(
+                [
+                    (m.message_id, m.keyword or keyword, m.sender_uri, m.text, m.receive_time)
+                    for m in messages
+                ]
+            )
+        if created:
+            self._metrics.inc("bridge_texts_in_total", len(created))
+        new: dict[str, object] = {}
+        for m in messages:  # each once, in the order fetched
+            if m.message_id in created:
+                new.setdefault(m.message_id, m)
+        return list(new.values())
 
     def post_pending(self, wait: float = CYCLE_WAIT_SECONDS) -> None:
         """Post every recorded, unposted text: channels in parallel, each channel in order.
@@ -126,7 +136,8 @@ class Inbound:
         for future in done:
             future.result()  # a failure other than Slack's reaches the job's log
 
-    def clear_posted(self, keyword: str) -> None:
+    def clear_posted(self, keyword: str | None = None) -> None:
+        """Clear at Web21C what was posted: under `keyword`, or (None) under any keyword."""
         with self._db.transaction() as tx:
             posted = tx.messages.posted_uncleared(keyword, limit=BATCH)
         if not posted:
@@ -182,7 +193,7 @@ class Inbound:
             ts = self._post_claimed(channel, thread_ts, party, message)
             if ts is None:
                 return False
-        with self._db.transaction() as tx:  # a STOP holds from the moment its text is posted
+        with self._db.transaction() as tx:  # a STOP already holds: it was acted on when fetched
             tx.messages.mark_posted(message.id, conversation_id, channel, ts)
             tx.conversations.touch(conversation_id, self._clock.now())
             note = self._opt_words(tx, number, message)
@@ -226,24 +237,10 @@ class Inbound:
         return ts
 
     def _opt_words(self, tx, number: str, message) -> str | None:
-        """Record a STOP or START in the caller's transaction; the note to show, if any."""
-        words = message.text.split()
-        if words and message.keyword and words[0].lower() == message.keyword.lower():
-            words = words[1:]
-        if len(words) != 1:
-            return None
-        word = words[0].upper().strip(".!")
-        if word in STOP_WORDS:
-            if tx.opt_outs.is_opted_out(number):
-                return None
-            tx.opt_outs.opt_out(number, word, self._clock.now())
-            return (
-                f":no_bell: {escape(number)} texted {word}: the bridge will send them nothing more "
-                "until they text START."
-            )
-        if word in START_WORDS and tx.opt_outs.opt_in(number):
-            return f":bell: {escape(number)} texted {word}: texts to them are allowed again."
-        return None
+        """The note on a STOP, START or HELP shown under its text (bot.services.opting acted
+        on it when it was fetched)."""
+        match = opt_word(message.text, tx.routes.has_own_route)
+        return opt_note(number, match) if match else None
 
     def _report(self, channel: str, error: ChatError) -> None:
         key = (channel, error.reason)

@@ -21,6 +21,7 @@ from storage.repositories.routes import normalise_keyword
 _m = MessageRow.__table__
 _r = RecipientRow.__table__
 
+_IN_BATCH = 500  # ids per IN (...) list, well inside every database's parameter limit
 FINAL_STATUSES = tuple(status.value for status in MessageStatus if status.is_final)
 
 
@@ -63,6 +64,48 @@ class MessageRepository(Repository):
         existing = self.by_web21c_id(Direction.INBOUND, web21c_message_id)
         assert existing is not None
         return existing, False
+
+    def record_inbound_many(self, texts: Sequence[tuple[str, str, str, str, datetime]]) -> set[str]:
+        """record_inbound for a batch of (messageId, keyword, sender, text, received_at), in
+        a few statements rather than one per text (a cycle may fetch thousands, most of them
+        seen before); returns the messageIds this call stored."""
+        ids = list(dict.fromkeys(t[0] for t in texts))
+        known: set[str] = set()
+        for i in range(0, len(ids), _IN_BATCH):
+            known.update(
+                self._conn.execute(
+                    select(_m.c.web21c_message_id).where(
+                        _m.c.direction == Direction.INBOUND.value,
+                        _m.c.web21c_message_id.in_(ids[i : i + _IN_BATCH]),
+                    )
+                ).scalars()
+            )
+        now = self._now()
+        rows, new = [], set()
+        for message_id, keyword, sender, text, received_at in texts:
+            if message_id in known or message_id in new:
+                continue
+            new.add(message_id)
+            rows.append(
+                {
+                    "direction": Direction.INBOUND.value,
+                    "web21c_message_id": message_id,
+                    "keyword": normalise_keyword(keyword),
+                    "sender": sender,
+                    "text": text,
+                    "received_at": received_at,
+                    "created_at": now,
+                    "bridge_post": True,
+                }
+            )
+        if rows:
+            self._conn.execute(
+                self._upsert(_m).on_conflict_do_nothing(
+                    index_elements=[_m.c.direction, _m.c.web21c_message_id]
+                ),
+                rows,
+            )
+        return new
 
     def unposted_inbound(self, limit: int = 100) -> list[Message]:
         """Recorded inbound texts not yet in Slack, oldest first."""
@@ -129,13 +172,15 @@ class MessageRepository(Repository):
         )
         return result.rowcount > 0
 
-    def posted_uncleared(self, keyword: str, limit: int = 100) -> list[Message]:
-        """Inbound texts under `keyword` already in Slack but not yet cleared at Web21C."""
+    def posted_uncleared(self, keyword: str | None, limit: int = 100) -> list[Message]:
+        """Inbound texts under `keyword` (None: any) already in Slack but not yet cleared at
+        Web21C."""
+        wanted = [] if keyword is None else [_m.c.keyword == normalise_keyword(keyword)]
         return self._messages(
             select(_m)
             .where(
                 _m.c.direction == Direction.INBOUND.value,
-                _m.c.keyword == normalise_keyword(keyword),
+                *wanted,
                 _m.c.posted_at.is_not(None),
                 _m.c.cleared_at.is_(None),
             )

@@ -9,6 +9,7 @@ from storage.records import Route
 from storage.repositories.base import Repository
 
 _t = RouteRow.__table__
+CATCH_ALL = "*"  # the route for texts whose keyword has no route of its own
 
 
 def normalise_keyword(keyword: str) -> str:
@@ -50,9 +51,24 @@ class RouteRepository(Repository):
         return result.rowcount > 0
 
     def channel_for(self, keyword: str) -> str | None:
-        return self._conn.execute(
-            select(_t.c.channel_id).where(_t.c.keyword == normalise_keyword(keyword))
-        ).scalar_one_or_none()
+        """The channel for texts under `keyword`: its own route's, else the catch-all's."""
+        rows = self._conn.execute(
+            select(_t.c.keyword, _t.c.channel_id).where(
+                _t.c.keyword.in_([normalise_keyword(keyword), CATCH_ALL])
+            )
+        ).all()
+        by_keyword = dict(rows)
+        return by_keyword.get(normalise_keyword(keyword), by_keyword.get(CATCH_ALL))
+
+    def has_own_route(self, keyword: str) -> bool:
+        """True if `keyword` is routed by name (the catch-all does not count)."""
+        wanted = normalise_keyword(keyword)
+        return wanted != CATCH_ALL and self.get(wanted) is not None
+
+    def catch_all(self) -> str | None:
+        """The catch-all route's channel, if an admin set one."""
+        route = self.get(CATCH_ALL)
+        return route.channel_id if route else None
 
     def all(self) -> list[Route]:
         return [_route(row) for row in self._conn.execute(select(_t).order_by(_t.c.keyword))]
