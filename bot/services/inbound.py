@@ -28,6 +28,7 @@ from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from bot.core.commands import CATCH_ALL
 from bot.core.domain import ChatError
 from bot.core.mrkdwn import escape
 from bot.core.numbers import number_from_uri
@@ -154,8 +155,8 @@ class Inbound:
     # --- posting ---------------------------------------------------------------------------
 
     def _channel_for(self, message, routes: dict[str, str]) -> str | None:
-        """The channel for a text: its routed keyword's, unless it is a reply (or its keyword
-        is routed no longer) and its sender has a recent conversation."""
+        """The channel for a text: its routed keyword's, unless it is a reply or has no route
+        of its own (the catch-all's texts) and its sender has a recent conversation."""
         keyword = routed_keyword(message.text, message.keyword, routes)
         if keyword in routes and keyword != self._reply_keyword:
             return routes[keyword]
@@ -165,7 +166,8 @@ class Inbound:
             recent = tx.conversations.latest_for_number(number, since)
         if recent is not None and recent.thread_ts:
             return recent.channel_id
-        return routes.get(keyword)  # None: no route any more, so it waits for one
+        # None: no route (nor catch-all) any more, so it waits for one
+        return routes.get(keyword, routes.get(CATCH_ALL))
 
     def _post_channel(self, channel: str, messages: list) -> None:
         for message in messages:
