@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.ports import ChatSurface, Clock, Telephony
-from bot.http.app import Request, Response, WebApp
+from bot.http.app import MAX_BODY_BYTES, Request, Response, WebApp
 from bot.http.server import HttpServer
 from bot.observability.metrics import Metrics
 from bot.queue.tasks import Tasks
@@ -148,7 +148,7 @@ def mount_routes(web: WebApp, services: Services, jobs: Jobs | None) -> None:
         return Response.text(result.status, result.text)
 
     def metrics(request: Request) -> Response:
-        return Response(200, services.metrics.render().encode(), "text/plain; version=0.0.4")
+        return Response(200, services.metrics.render().encode(), services.metrics.content_type)
 
     web.route("POST", "/web21c/events/", web21c_event)
     web.route("GET", "/metrics", metrics)
@@ -175,7 +175,13 @@ class Bridge:
     _socket_mode: object | None = None
 
     def start_http(self) -> HttpServer:
-        server = HttpServer(self.web, self.settings.host, self.settings.port, name="bridge-http")
+        server = HttpServer(
+            self.web,
+            self.settings.host,
+            self.settings.port,
+            name="bridge-http",
+            max_body_bytes=MAX_BODY_BYTES,  # WebApp's own limit: waitress refuses past it
+        )
         self._servers.append(server.start())
         log.info("HTTP server listening on %s", server.url)
         return server
@@ -294,7 +300,8 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
     front = SlackFrontEnd(services.work.put, settings.default_region)
     bolt_app = create_bolt_app(client, settings.slack_signing_secret, front)
     if settings.slack_signing_secret:  # only a signing secret makes HTTP requests checkable
-        web.route("POST", "/slack/events", slack_events_handler(bolt_app))
+        handler = slack_events_handler(bolt_app, settings.slack_signing_secret, services.metrics)
+        web.route("POST", "/slack/events", handler)
     jobs = schedule(services, settings)
     services.work.kinds.update(
         slack_work(

@@ -12,6 +12,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from bot.core.domain import ServiceUnavailable
+from bot.observability.metrics import observe_soap_call
 
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
@@ -37,6 +38,18 @@ class SoapTransport:
 
     def post(self, url: str, soap_action: str, envelope: bytes) -> tuple[int, bytes]:
         """(HTTP status, body). Raises ServiceUnavailable when no complete answer arrives."""
+        operation = soap_action.rpartition("#")[2] or "unknown"
+        started = time.perf_counter()
+        try:
+            status, body = self._post(url, soap_action, envelope)
+        except ServiceUnavailable:
+            observe_soap_call(operation, time.perf_counter() - started, "no_answer")
+            raise
+        outcome = "answered" if status < 300 else "fault" if status == 500 else f"http_{status}"
+        observe_soap_call(operation, time.perf_counter() - started, outcome)
+        return status, body
+
+    def _post(self, url: str, soap_action: str, envelope: bytes) -> tuple[int, bytes]:
         headers = {
             "Content-Type": "text/xml; charset=utf-8",
             "SOAPAction": f'"{soap_action}"',
