@@ -70,6 +70,15 @@ def test_headers_past_the_cap_are_refused_with_431(bridge):
     assert b" 431 " in answer.split(b"\r\n")[0], answer[:200]
 
 
+def test_too_many_header_fields_are_refused_with_431(bridge):
+    port = int(bridge.url.rsplit(":", 1)[1])
+    many = b"".join(b"X-Field-%d: a\r\n" % n for n in range(150))  # 2 KB: under the byte cap
+    request = b"GET /healthz HTTP/1.1\r\nHost: bridge\r\nConnection: close\r\n" + many
+    answer = _exchange(port, request + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+    assert b"more than 100 header fields" in answer
+
+
 def _rss_bytes() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
