@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.ports import ChatSurface, Clock, Telephony
-from bot.http.app import MAX_BODY_BYTES, Request, Response, WebApp
+from bot.http.app import Request, Response, WebApp
 from bot.http.server import HttpServer
 from bot.observability.metrics import Metrics
 from bot.queue.tasks import Tasks
@@ -175,13 +175,7 @@ class Bridge:
     _socket_mode: object | None = None
 
     def start_http(self) -> HttpServer:
-        server = HttpServer(
-            self.web,
-            self.settings.host,
-            self.settings.port,
-            name="bridge-http",
-            max_body_bytes=MAX_BODY_BYTES,  # WebApp's own limit: waitress refuses past it
-        )
+        server = HttpServer(self.web, self.settings.host, self.settings.port, name="bridge-http")
         self._servers.append(server.start())
         log.info("HTTP server listening on %s", server.url)
         return server
