@@ -174,7 +174,7 @@ def mount_routes(web: WebApp, services: Services, jobs: Jobs | None) -> None:
         return Response.text(result.status, result.text)
 
     def metrics(request: Request) -> Response:
-        return Response(200, services.metrics.render().encode(), "text/plain; version=0.0.4")
+        return Response(200, services.metrics.render().encode(), services.metrics.content_type)
 
     web.route("POST", "/web21c/events/", web21c_event)
     web.route("GET", "/metrics", metrics)
@@ -403,7 +403,8 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
     front = SlackFrontEnd(services.work.put, settings.default_region)
     bolt_app = create_bolt_app(client, settings.slack_signing_secret, front)
     if settings.slack_signing_secret:  # only a signing secret makes HTTP requests checkable
-        web.route("POST", "/slack/events", slack_events_handler(bolt_app))
+        handler = slack_events_handler(bolt_app, settings.slack_signing_secret, services.metrics)
+        web.route("POST", "/slack/events", handler)
     jobs = schedule(services, settings)
     services.work.kinds.update(
         slack_work(

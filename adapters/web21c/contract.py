@@ -56,6 +56,7 @@ class Capability:
 
     @property
     def schema(self) -> etree.XMLSchema:
+        """The compiled schema, shared by every thread (validate() takes its lock)."""
         return _schema(self.name)
 
     def wsdl_text(self, base_url: str | None = None) -> bytes:
@@ -99,33 +100,45 @@ CAPABILITIES: tuple[Capability, ...] = (INBOUND, ONE_WAY, CONFERENCING, THIRD_PA
 BY_PATH = {cap.path: cap for cap in CAPABILITIES}
 
 
-_schemas = threading.local()
+@dataclass(frozen=True)
+class _CompiledSchema:
+    """A compiled schema and the lock its validations take: libxml2 lets threads share a
+    compiled schema, but lxml keeps each XMLSchema's error log on the object itself, so a
+    validation and the reading of its error must not interleave with another thread's."""
+
+    schema: etree.XMLSchema
+    lock: threading.Lock
 
 
-def _schema(name: str) -> etree.XMLSchema:
-    """One compiled schema per capability per thread: an XMLSchema's error log is not shared."""
-    cache = _schemas.__dict__.setdefault("by_name", {})
-    if name not in cache:
-        cache[name] = _compile_schema(name)
-    return cache[name]
-
-
-def _compile_schema(name: str) -> etree.XMLSchema:
-    capability = next(cap for cap in CAPABILITIES if cap.name == name)
+def _compile_schema(capability: Capability) -> _CompiledSchema:
     wsdl = etree.parse(str(capability.wsdl_file))
     schema_element = wsdl.find(f"{{{WSDL_NS}}}types/{{{XSD_NS}}}schema")
     if schema_element is None:
         raise RuntimeError(f"{capability.wsdl_file} has no inline schema")
-    return etree.XMLSchema(etree.fromstring(etree.tostring(schema_element)))
+    schema = etree.XMLSchema(etree.fromstring(etree.tostring(schema_element)))
+    return _CompiledSchema(schema, threading.Lock())
+
+
+# Every schema, compiled once, when this module is first imported: before the client or
+# the sandbox can serve or call anything, and under the import lock, so no two threads
+# ever compile at once (compiling concurrently, in a fresh process, could fail with
+# XMLSchemaParseError while libxml2 set up its built-in types).
+_SCHEMAS: dict[str, _CompiledSchema] = {cap.name: _compile_schema(cap) for cap in CAPABILITIES}
+
+
+def _schema(name: str) -> etree.XMLSchema:
+    return _SCHEMAS[name].schema
 
 
 def validate(capability: Capability, element: etree._Element) -> str | None:
     """None when `element` (a body child) is valid, else a one-line description of the fault."""
-    schema = capability.schema
-    if schema.validate(element):  # lxml validates a subtree in place, no copy needed
-        return None
-    error = schema.error_log.last_error
-    return _describe(error.message) if error else "does not match the schema"
+    compiled = _SCHEMAS[capability.name]
+    with compiled.lock:
+        if compiled.schema.validate(element):  # lxml validates a subtree in place, no copy
+            return None
+        error = compiled.schema.error_log.last_error
+        message = error.message if error else None
+    return _describe(message) if message else "does not match the schema"
 
 
 def _describe(message: str) -> str:

@@ -22,6 +22,7 @@ from urllib3.exceptions import NewConnectionError
 
 from bot.core.domain import OutcomeUnknown, ServiceUnavailable
 from bot.observability.logs import redact_url
+from bot.observability.metrics import observe_soap_call
 
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
@@ -48,6 +49,19 @@ class SoapTransport:
     def post(self, url: str, soap_action: str, envelope: bytes) -> tuple[int, bytes]:
         """(HTTP status, body). Raises ServiceUnavailable when the request never left, and
         OutcomeUnknown when it left but no complete answer arrived."""
+        operation = soap_action.rpartition("#")[2] or "unknown"
+        started = time.perf_counter()
+        try:
+            status, body = self._post(url, soap_action, envelope)
+        except ServiceUnavailable as error:
+            lost = "answer_lost" if isinstance(error, OutcomeUnknown) else "no_answer"
+            observe_soap_call(operation, time.perf_counter() - started, lost)
+            raise
+        outcome = "answered" if status < 300 else "fault" if status == 500 else f"http_{status}"
+        observe_soap_call(operation, time.perf_counter() - started, outcome)
+        return status, body
+
+    def _post(self, url: str, soap_action: str, envelope: bytes) -> tuple[int, bytes]:
         headers = {
             "Content-Type": "text/xml; charset=utf-8",
             "SOAPAction": f'"{soap_action}"',

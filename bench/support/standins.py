@@ -100,6 +100,16 @@ def _cpu(slack, sandbox) -> float:
     return time.process_time()
 
 
+def _add_user(slack, sandbox, name: str, user_id: str, phone: str | None) -> str:
+    slack.state.add_user(name, user_id=user_id, real_name=name.title(), phone=phone)
+    return user_id
+
+
+def _texts_sent(slack, sandbox) -> int:
+    """Texts the sandbox has been asked to send."""
+    return len(sandbox.sandbox.messages())
+
+
 COMMANDS: dict[str, Callable[..., Any]] = {
     "add_channels": _add_channels,
     "inject": _inject,
@@ -115,6 +125,8 @@ COMMANDS: dict[str, Callable[..., Any]] = {
     "advance": _advance,
     "calls": _calls,
     "cpu": _cpu,
+    "add_user": _add_user,
+    "texts_sent": _texts_sent,
 }
 
 

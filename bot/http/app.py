@@ -16,6 +16,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+# Slack sends about 15 header fields and a proxy in front adds a few; the server caps their
+# bytes (bot.http.server), this caps their number.
+MAX_HEADER_FIELDS = 100
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ _REASONS = {
     404: "Not Found",
     405: "Method Not Allowed",
     413: "Payload Too Large",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -129,6 +133,8 @@ class WebApp:
         headers = {
             k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")
         }
+        if len(headers) > MAX_HEADER_FIELDS:
+            return Response.text(431, f"more than {MAX_HEADER_FIELDS} header fields")
         if "CONTENT_TYPE" in environ:
             headers["content-type"] = environ["CONTENT_TYPE"]
         request = Request(

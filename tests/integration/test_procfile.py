@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -78,6 +79,12 @@ def test_web_and_worker_start_and_stop_cleanly(kind, tmp_path):
             port = url.rsplit(":", 1)[1]
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as reply:
                 assert reply.status == 200
+            # served by the production server, with its strict framing
+            doubled = b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+            doubled += b"Content-Length: 9\r\n\r\n{"
+            with socket.create_connection(("127.0.0.1", int(port)), timeout=5) as sock:
+                sock.sendall(doubled)
+                assert sock.recv(65536).startswith(b"HTTP/1.1 400 Bad Request")
         else:
             _wait_for_line(process, r"scheduler started as .*: inbound, deliveries, live-calls")
     finally:
