@@ -54,6 +54,7 @@ class Settings:
     log_level: str = "INFO"
     sandbox_port: int = 3001
     sandbox_speed: float = 1.0
+    work_claim_seconds: float = 30.0  # how soon another worker takes a dead worker's work
 
     @property
     def slack_configured(self) -> bool:
@@ -132,6 +133,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         ),
         sandbox_port=_port(env, "SANDBOX_PORT", Settings.sandbox_port),
         sandbox_speed=_number(env, "SANDBOX_SPEED", Settings.sandbox_speed),
+        work_claim_seconds=_number(env, "WORK_CLAIM_SECONDS", Settings.work_claim_seconds),
     )
 
 
