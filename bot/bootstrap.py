@@ -85,6 +85,7 @@ class Services:
         self.inbound.close()
         self.tracking.close()
         self.telephony.close()
+        self.work.close()
 
 
 def wire_services(

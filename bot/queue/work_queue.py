@@ -24,16 +24,22 @@ import itertools
 import logging
 import os
 import secrets
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from bot.core.ports import Clock
 from bot.observability.metrics import Metrics
 from bot.queue.side_effects import SideEffectWithheld, carrying_out
 from bot.queue.tasks import Tasks
 from storage import Database
+from storage.engine import is_memory_sqlite
 from storage.records import WorkItem
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,12 @@ CLAIM_SECONDS = 30.0  # a claim's life; renewed every third of it while the item
 WAITING_TOO_LONG = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 30.0
 HANDLED_EVENT_TTL_SECONDS = 24 * 3600  # Slack stops retrying an event long before this
+# SQLite has one writer at a time. Its own busy handler waits 1, 2, 5, 10... ms between
+# tries, and a worker's short transactions come back to back, so an ack waiting for the
+# lock waited milliseconds; the ack's transaction tries again every PUT_RETRY_SECONDS
+# instead, for up to PUT_PATIENCE_SECONDS (well inside Slack's three).
+PUT_RETRY_SECONDS = 0.0002
+PUT_PATIENCE_SECONDS = 2.0
 DEFAULT_CHECK = (
     "Look in the channel (the text's thread and its delivery mark, the call's or the "
     "conference's card) before you try again."
@@ -78,6 +90,7 @@ class WorkQueue:
         self.kinds: dict[str, WorkKind] = {}  # the front end registers what it queues
         self._metrics = metrics or Metrics()
         self._new_work = threading.Event()
+        self._put_db = _eager_sqlite(db)
 
     # --- the front end's side ------------------------------------------------------------
 
@@ -94,16 +107,36 @@ class WorkQueue:
         Items with one `ordering_key` are carried out one at a time, in order. Raises
         NotAccepted, saying why, when the database does not take it."""
         try:
-            with self.db.transaction() as tx:
-                if event_id and not tx.events.first_time(event_id, HANDLED_EVENT_TTL_SECONDS):
-                    log.info("event %s was already queued; ignoring Slack's retry", event_id)
-                    return
-                tx.work.add(kind, payload, ordering_key)
+            if not self._commit(kind, payload, event_id, ordering_key):
+                log.info("event %s was already queued; ignoring Slack's retry", event_id)
+                return
         except Exception as error:
             log.error("could not queue %s work (%s)", kind, type(error).__name__)
             self._metrics.inc("bridge_work_not_kept_total", kind=kind)
             raise NotAccepted("its database is unreachable") from None
         self.wake()  # a runner in this process starts at once
+
+    def _commit(self, kind, payload, event_id, ordering_key) -> bool:
+        """One transaction: the event id (if any) and the item; False for a retried event."""
+        deadline = time.monotonic() + PUT_PATIENCE_SECONDS
+        while True:
+            try:
+                with self._put_db.transaction() as tx:
+                    if event_id and not tx.events.first_time(event_id, HANDLED_EVENT_TTL_SECONDS):
+                        return False
+                    tx.work.add(kind, payload, ordering_key)
+                return True
+            except (OperationalError, sqlite3.OperationalError) as error:
+                # BEGIN IMMEDIATE goes straight to the driver (storage.engine): its error
+                # arrives unwrapped.
+                locked = "database is locked" in str(getattr(error, "orig", error))
+                if self._put_db is self.db or not locked or time.monotonic() > deadline:
+                    raise
+                time.sleep(PUT_RETRY_SECONDS)
+
+    def close(self) -> None:
+        if self._put_db is not self.db:
+            self._put_db.close()
 
     # --- the runner's side ---------------------------------------------------------------
 
@@ -145,6 +178,20 @@ class WorkQueue:
             f"{count} acknowledged requests waiting since {oldest:%H:%M:%S} UTC; "
             "is a worker (`web21c-bridge worker` or `run`) running against this database?"
         )
+
+
+def _eager_sqlite(db: Database) -> Database:
+    """For a SQLite file, a second handle on it whose connections never wait in SQLite's
+    busy handler (the caller retries, finer grained); otherwise `db` itself."""
+    if db.dialect != "sqlite" or is_memory_sqlite(db.url):
+        return db
+    eager = Database(db.url, clock=db.clock)
+    event.listen(eager.engine, "connect", _no_busy_wait)  # after storage's own settings
+    return eager
+
+
+def _no_busy_wait(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
 
 
 class _Attempt:

@@ -177,7 +177,8 @@ def test_work_a_worker_left_after_its_side_effect_began_is_reported_never_repeat
         assert tx.work.mark_side_effect(item.id, item.claim)
     runner = WorkRunner(queue, "me", metrics)
     runner.run_waiting()
-    _wait_until(lambda: recorder.done == [2])
+    _wait_until(lambda: queue.outstanding() == 1)  # item 2 done and finished
+    assert recorder.done == [2]
     assert recorder.told == []  # the claim has not expired: its worker may be alive
     clock.advance(CLAIM_SECONDS + 1)
     runner.run_waiting()
@@ -338,3 +339,29 @@ def test_while_the_database_refuses_writes_requests_are_refused_not_promised(tmp
     assert recorder.done == [2]
     assert recorder.told == []
     db.close()
+
+
+def test_puts_wait_their_turn_behind_another_connections_transactions(db, clock):
+    """SQLite has one writer: a worker's transactions, back to back, must delay an ack's
+    commit, never fail it."""
+    queue = WorkQueue(db, clock)
+    other = Database(db.url, clock=clock.now)
+    stop = threading.Event()
+
+    def busy_worker() -> None:
+        while not stop.is_set():
+            with other.transaction() as tx:  # BEGIN IMMEDIATE: holds the write lock
+                tx.work.outstanding()
+                time.sleep(0.0005)
+
+    worker = threading.Thread(target=busy_worker)
+    worker.start()
+    try:
+        for n in range(300):
+            queue.put("test", {"n": n})
+    finally:
+        stop.set()
+        worker.join()
+        other.close()
+        queue.close()
+    assert queue.outstanding() == 300
