@@ -24,6 +24,7 @@ from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.http.app import Request, Response, WebApp
 from bot.http.server import HttpServer
 from bot.observability.metrics import Metrics
+from bot.queue.side_effects import MarkingTelephony
 from bot.queue.tasks import Tasks
 from bot.queue.work_queue import WorkQueue, WorkRunner
 from bot.scheduler.jobs import Jobs
@@ -40,7 +41,6 @@ from bot.services.routes import Routes
 from bot.services.tracking import LiveTracking
 from bot.services.verification import VerificationSettings
 from storage import Database, LeaseManager
-from storage.engine import is_memory_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,7 @@ class Services:
         self.inbound.close()
         self.tracking.close()
         self.telephony.close()
+        self.work.close()
 
 
 def wire_services(
@@ -212,14 +213,8 @@ class Bridge:
         return server
 
     def start_web(self) -> HttpServer:
-        """What `web` does: answer HTTP, handing what Slack asks for to a child process that
-        writes it to the work queue (bot.queue.writer_process), so that the next answer never
-        waits behind a write. `run` writes from its own process: its worker shares it anyway."""
-        if self.bolt_app is not None and not is_memory_sqlite(self.settings.database_url):
-            from bot.queue.writer_process import ProcessWriter
-
-            work = self.services.work
-            work.write_with(ProcessWriter(work.db, work.clock, work))
+        """What `web` does: answer HTTP. Each Slack request is committed to the work queue,
+        in this process, before it is acknowledged; a worker carries it out."""
         return self.start_http()
 
     def start_worker(self) -> None:
@@ -259,7 +254,6 @@ class Bridge:
         for server in reversed(self._servers):
             server.stop()
         self._servers.clear()
-        self.services.work.close()  # what was acknowledged is written before anything stops
         if self.work_runner is not None:
             self.work_runner.stop()
         self.tasks.shutdown()
@@ -290,7 +284,8 @@ def bootstrap(settings: Settings, *, console_out=None) -> Bridge:
             ) from None
         endpoint = sandbox.url
         log.info("no WEB21C_ENDPOINT: using the built-in sandbox at %s", endpoint)
-    telephony = Web21CClient.from_settings(settings, endpoint)
+    # Every write to Web21C made while carrying out queued work is marked first (at most once).
+    telephony = MarkingTelephony(Web21CClient.from_settings(settings, endpoint))
     tasks = Tasks()
     web = WebApp()
     if settings.slack_configured:
@@ -400,7 +395,7 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
     )
     chat = SlackChat(client)
     services = wire_services(settings, db, telephony, chat, find_posted=chat.find_posted)
-    front = SlackFrontEnd(services.work.put, settings.default_region)
+    front = SlackFrontEnd(services.work.put, settings.default_region)  # commits, then acks
     bolt_app = create_bolt_app(client, settings.slack_signing_secret, front)
     if settings.slack_signing_secret:  # only a signing secret makes HTTP requests checkable
         handler = slack_events_handler(bolt_app, settings.slack_signing_secret, services.metrics)
@@ -411,7 +406,9 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
             services.dispatcher, services.messaging, chat, chat.user_name, settings.default_region
         )
     )
-    runner = WorkRunner(services.work, jobs.holder, services.metrics)
+    runner = WorkRunner(
+        services.work, jobs.holder, services.metrics, claim_seconds=settings.work_claim_seconds
+    )
     return Bridge(settings, web, services, tasks, jobs, bolt_app=bolt_app, work_runner=runner)
 
 

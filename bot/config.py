@@ -74,6 +74,7 @@ class Settings:
         "You are texting a team on Slack: send your message and someone will answer. "
         "Text STOP to get no more texts, START to get them again."
     )
+    work_claim_seconds: float = 30.0  # how soon another worker takes a dead worker's work
 
     @property
     def slack_configured(self) -> bool:
@@ -158,6 +159,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         opt_out_reply=_reply(env, "OPT_OUT_REPLY", Settings.opt_out_reply, segments=1),
         opt_in_reply=_reply(env, "OPT_IN_REPLY", Settings.opt_in_reply, segments=1),
         help_reply=_reply(env, "HELP_REPLY", Settings.help_reply, segments=3),
+        work_claim_seconds=_number(env, "WORK_CLAIM_SECONDS", Settings.work_claim_seconds),
     )
 
 

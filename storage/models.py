@@ -247,13 +247,24 @@ class AuditRow(Base):
 
 class WorkRow(Base):
     """A request a front end has acknowledged and a worker has yet to finish. Kept here, not
-    in memory, so the hand-off reaches another process and survives a restart."""
+    in memory, so the hand-off reaches another process and survives a restart.
+
+    A worker claims an item for a while (started_by, claim_expires_at) and renews the claim
+    while it works; an expired claim means its worker stopped. side_effect_at is committed
+    right before the first write to Web21C, so an item whose worker stopped before it is
+    safe to run again, and one whose worker stopped after it is never repeated. Items with
+    one ordering_key (one Slack user, one thread) are carried out one at a time, by id."""
 
     __tablename__ = "work_queue"
+    __table_args__ = (Index(None, "ordering_key", "id"),)
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
     kind: Mapped[str]  # which handler carries it out, e.g. "command"
     payload: Mapped[str] = mapped_column(Text)  # JSON
+    ordering_key: Mapped[str | None]  # e.g. "user:U123"; None: no order to keep
     created_at: Mapped[datetime]
-    started_at: Mapped[datetime | None] = mapped_column(index=True)  # None while waiting
-    started_by: Mapped[str | None]
+    started_at: Mapped[datetime | None] = mapped_column(index=True)  # claimed; None: waiting
+    started_by: Mapped[str | None]  # the claim: which worker, which attempt
+    claim_expires_at: Mapped[datetime | None]  # renewed while its worker works on it
+    side_effect_at: Mapped[datetime | None]  # a write to Web21C was about to be sent
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -163,3 +163,7 @@ class WorkItem:
     payload: dict
     created_at: datetime
     started_at: datetime | None
+    claim: str | None = None  # this attempt's claim: needed to mark, renew or finish it
+    ordering_key: str | None = None
+    side_effect_at: datetime | None = None  # an earlier attempt began its side effect
+    attempts: int = 0  # claims so far, this one included

@@ -1,41 +1,45 @@
-"""The hand-off between a front end that has acknowledged a request and the worker that
-carries it out.
+"""The hand-off between a front end that acknowledges a request and the worker that carries
+it out.
 
-A Slack listener must answer within 3 seconds and, for the bridge's own goal, within a couple
-of milliseconds; texting, calling and posting take far longer, and so, on a busy machine,
-does a database commit. So the listener only parses, hands the request to `WorkQueue.put`
-and acks. `put` gives the request to a writer (bot.queue.writer), which writes it to
-the work_queue table a moment later, many at once when they come fast; in `web` that writer
-is a child process (bot.queue.writer_process). A `WorkRunner` in a worker process (or in
-`run`'s single process) takes it from there and carries it out. Because the queue is a table:
+An ack is a promise, so a Slack listener commits the request to the work_queue table
+(`WorkQueue.put`, one short transaction) before it acks; if that write fails the ack says
+so and nothing was promised. A `WorkRunner` in a worker process (or in `run`'s single
+process) claims items and carries them out. Because the queue is a table:
 
-- the work behind an ack never competes with the next ack for a CPU or the GIL when `web`
-  and `worker` run as separate processes (the Procfile's layout);
-- an acknowledged request outlives the process that acknowledged it: work not yet started is
-  started by the next worker; work a worker was in the middle of is never run twice (a text
-  sent twice is worse than one not sent) but its requester is told it may not have finished.
-
-What is not covered: a request accepted in the moment before its writer dies (with `web`'s
-child writer, the web process dying loses nothing the child has been sent). While the
-database refuses writes, `put` refuses new requests (the front end says so at once) and the
-ones already acknowledged are kept in memory and retried; if the database stays away for
-KEEP_UNWRITTEN, their requesters are told they were not done.
+- an acknowledged request outlives every process: work not yet started is started by the
+  next worker;
+- a claim expires (CLAIM_SECONDS, renewed while the worker works), so work a dead worker
+  held is taken by another one within seconds. If the dead worker had not yet begun the
+  item's side effect (bot.queue.side_effects marks it, in its own commit, right before
+  the first write to Web21C) the item is simply run again; if it had, it is never run
+  again (a text sent twice is worse than one not sent) and its requester is told at once
+  that it may or may not have happened, and how to check;
+- the items of one user (or one thread) are carried out one at a time, in the order they
+  were made; other users' items run beside them.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
+import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from bot.core.ports import Clock
 from bot.observability.metrics import Metrics
+from bot.queue.side_effects import SideEffectWithheld, carrying_out
 from bot.queue.tasks import Tasks
-from bot.queue.writer import Accepted, NotAccepted, ThreadWriter, Writer
 from storage import Database
+from storage.engine import is_memory_sqlite
 from storage.records import WorkItem
 
 log = logging.getLogger(__name__)
@@ -43,82 +47,109 @@ log = logging.getLogger(__name__)
 __all__ = ["NotAccepted", "WorkKind", "WorkQueue", "WorkRunner"]
 
 POLL_SECONDS = 0.25  # how soon a worker in another process sees new work
-INTERRUPTED_AFTER = timedelta(minutes=5)  # far longer than any request takes (SOAP times out)
-INTERRUPTED_CHECK_SECONDS = 60.0
+CLAIM_SECONDS = 30.0  # a claim's life; renewed every third of it while the item runs
 WAITING_TOO_LONG = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 30.0
+HANDLED_EVENT_TTL_SECONDS = 24 * 3600  # Slack stops retrying an event long before this
+# SQLite has one writer at a time. Its own busy handler waits 1, 2, 5, 10... ms between
+# tries, and a worker's short transactions come back to back, so an ack waiting for the
+# lock waited milliseconds; the ack's transaction tries again every PUT_RETRY_SECONDS
+# instead, for up to PUT_PATIENCE_SECONDS (well inside Slack's three).
+PUT_RETRY_SECONDS = 0.0002
+PUT_PATIENCE_SECONDS = 2.0
+DEFAULT_CHECK = (
+    "Look in the channel (the text's thread and its delivery mark, the call's or the "
+    "conference's card) before you try again."
+)
+MAY_HAVE_HAPPENED = (
+    "The bridge stopped while it was carrying out {what}, after it had asked Web21C to do "
+    "it, so it may or may not have happened. {check}"
+)
+
+
+class NotAccepted(Exception):
+    """The queue cannot take a request now; the message says why, for the requester."""
 
 
 @dataclass(frozen=True)
 class WorkKind:
-    """One kind of work: how to carry it out, how to name it to its requester, and how to
-    tell its requester something (when it could not be done, or may not have finished)."""
+    """One kind of work: how to carry it out, how to name it to its requester, how to tell
+    its requester something, and where they can see whether it happened."""
 
     carry_out: Callable[[dict], None]
     describe: Callable[[dict], str]
     tell: Callable[[dict, str], None]
+    check: Callable[[dict], str] = field(default=lambda payload: DEFAULT_CHECK)
 
 
 class WorkQueue:
-    """Requests acknowledged and not yet finished: with a writer for a moment (in memory, in
-    this process or a child; bot.queue.writer), then in the database until a runner
-    has carried them out."""
+    """Requests acknowledged and not yet finished, in the database."""
 
     def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None):
         self.db, self.clock = db, clock
         self.kinds: dict[str, WorkKind] = {}  # the front end registers what it queues
         self._metrics = metrics or Metrics()
         self._new_work = threading.Event()
-        self._writer: Writer = ThreadWriter(db, clock, self)
-
-    def write_with(self, writer: Writer) -> None:
-        """Hand accepted requests to this writer from now on (before any is accepted)."""
-        self._writer = writer
+        self._put_db = _eager_sqlite(db)
 
     # --- the front end's side ------------------------------------------------------------
 
-    def put(self, kind: str, payload: dict, event_id: str | None = None) -> None:
-        """Accept a request (it is written to the database a moment later). With an
-        `event_id` (Slack's, for an event it may deliver again) it is written only the first
-        time that id is seen, so a retry is neither lost nor done twice. Raises NotAccepted
-        while the database refuses writes, or when too much is waiting to be written."""
-        self._writer.put(Accepted(kind, payload, event_id, self.clock.now()))
-
-    def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until everything accepted so far is written (or given up); False on timeout."""
-        return self._writer.flush(timeout)
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Write what was accepted, then stop the writer."""
-        self._writer.close(timeout)
-
-    # --- what the writer reports ---------------------------------------------------------
-
-    def written(self, count: int) -> None:
+    def put(
+        self,
+        kind: str,
+        payload: dict,
+        event_id: str | None = None,
+        ordering_key: str | None = None,
+    ) -> None:
+        """Commit a request to the queue; when this returns, it is kept. With an `event_id`
+        (Slack's, for an event it may deliver again) it is queued only the first time that
+        id is seen, in the same transaction, so a retry is neither lost nor done twice.
+        Items with one `ordering_key` are carried out one at a time, in order. Raises
+        NotAccepted, saying why, when the database does not take it."""
+        try:
+            if not self._commit(kind, payload, event_id, ordering_key):
+                log.info("event %s was already queued; ignoring Slack's retry", event_id)
+                return
+        except Exception as error:
+            log.error("could not queue %s work (%s)", kind, type(error).__name__)
+            self._metrics.inc("bridge_work_not_kept_total", kind=kind)
+            raise NotAccepted("its database is unreachable") from None
         self.wake()  # a runner in this process starts at once
 
-    def given_up(self, request: Accepted) -> None:
-        self._metrics.inc("bridge_work_not_kept_total", kind=request.kind)
-        self.tell(
-            request.kind,
-            request.payload,
-            "The bridge could not keep {what} (its database was unreachable), so it was "
-            "not done. Try again when the bridge is back.",
-        )
+    def _commit(self, kind, payload, event_id, ordering_key) -> bool:
+        """One transaction: the event id (if any) and the item; False for a retried event."""
+        deadline = time.monotonic() + PUT_PATIENCE_SECONDS
+        while True:
+            try:
+                with self._put_db.transaction() as tx:
+                    if event_id and not tx.events.first_time(event_id, HANDLED_EVENT_TTL_SECONDS):
+                        return False
+                    tx.work.add(kind, payload, ordering_key)
+                return True
+            except (OperationalError, sqlite3.OperationalError) as error:
+                # BEGIN IMMEDIATE goes straight to the driver (storage.engine): its error
+                # arrives unwrapped.
+                locked = "database is locked" in str(getattr(error, "orig", error))
+                if self._put_db is self.db or not locked or time.monotonic() > deadline:
+                    raise
+                time.sleep(PUT_RETRY_SECONDS)
 
-    def failing(self, now_failing: bool) -> None:
-        """The writer keeps the state; /healthz reads it from there (see problem())."""
+    def close(self) -> None:
+        if self._put_db is not self.db:
+            self._put_db.close()
 
     # --- the runner's side ---------------------------------------------------------------
 
     def tell(self, kind: str, payload: dict, template: str) -> None:
-        """Say something to a request's requester; `template` names it as {what}."""
+        """Say something to a request's requester; `template` names it as {what} and may
+        say how to check as {check}."""
         work_kind = self.kinds.get(kind)
         if work_kind is None:
             log.error("no way to reach the requester of %s work: %s", kind, template)
             return
         try:
-            work_kind.tell(payload, template.format(what=work_kind.describe(payload)))
+            text = template.format(what=work_kind.describe(payload), check=work_kind.check(payload))
+            work_kind.tell(payload, text)
         except Exception as error:
             log.warning("could not tell the requester of %s work: %s", kind, type(error).__name__)
 
@@ -132,12 +163,10 @@ class WorkQueue:
     def outstanding(self) -> int:
         """Requests accepted and not yet finished."""
         with self.db.transaction() as tx:
-            return tx.work.outstanding() + self._writer.unwritten()
+            return tx.work.outstanding()
 
     def problem(self) -> str | None:
-        """For /healthz: requests that cannot be written, or wait too long for a worker."""
-        if self._writer.is_failing:
-            return f"cannot write acknowledged requests; {self._writer.unwritten()} kept in memory"
+        """For /healthz: requests that wait too long for a worker."""
         try:
             with self.db.transaction() as tx:
                 count, oldest = tx.work.waiting()
@@ -151,21 +180,86 @@ class WorkQueue:
         )
 
 
-class WorkRunner:
-    """Takes work from the queue and carries it out on a small pool of threads."""
+def _eager_sqlite(db: Database) -> Database:
+    """For a SQLite file, a second handle on it whose connections never wait in SQLite's
+    busy handler (the caller retries, finer grained); otherwise `db` itself."""
+    if db.dialect != "sqlite" or is_memory_sqlite(db.url):
+        return db
+    eager = Database(db.url, clock=db.clock)
+    event.listen(eager.engine, "connect", _no_busy_wait)  # after storage's own settings
+    return eager
 
-    def __init__(self, queue: WorkQueue, holder: str, metrics: Metrics, workers: int = 8):
+
+def _no_busy_wait(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+
+class _Attempt:
+    """One claimed item in the hands of this worker: its side-effect hook."""
+
+    def __init__(self, item: WorkItem, db: Database):
+        self.item, self._db = item, db
+        self.marked = False
+        self.withheld = False
+
+    def begun(self) -> None:
+        """Commit the side-effect mark before the first write; refuse the write when the
+        mark cannot be committed (the claim was lost, or the database is away)."""
+        if self.marked:
+            return
+        if not self.withheld:
+            try:
+                with self._db.transaction() as tx:
+                    self.marked = tx.work.mark_side_effect(self.item.id, self.item.claim)
+            except Exception as error:
+                log.warning(
+                    "could not mark work item %d's side effect (%s)",
+                    self.item.id,
+                    type(error).__name__,
+                )
+            self.withheld = not self.marked
+        if self.withheld:
+            log.warning(
+                "work item %d: claim lost before its side effect; left for another attempt",
+                self.item.id,
+            )
+            raise SideEffectWithheld()
+
+
+class WorkRunner:
+    """Takes work from the queue and carries it out on a small pool of threads, renewing
+    its claims while it does."""
+
+    def __init__(
+        self,
+        queue: WorkQueue,
+        holder: str,
+        metrics: Metrics,
+        workers: int = 8,
+        claim_seconds: float = CLAIM_SECONDS,
+    ):
         self._queue, self._holder, self._metrics = queue, holder, metrics
+        self._claim_seconds = claim_seconds
         self._tasks = Tasks(workers)
         self._workers = workers
-        self._in_flight = 0
+        self._in_flight: dict[int, _Attempt] = {}
         self._finished = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="work-runner", daemon=True)
+        self._renewer = threading.Thread(target=self._renew, name="work-claims", daemon=True)
+        self._claims = itertools.count(1)
+        self._nonce = f"{os.getpid()}.{secrets.token_hex(3)}"
         self._failures = 0
+
+    @property
+    def attempts(self) -> dict[int, _Attempt]:
+        """What this runner is carrying out now, by item id (for tests and health)."""
+        with self._finished:
+            return dict(self._in_flight)
 
     def start(self) -> None:
         self._thread.start()
+        self._renewer.start()
 
     def stop(self) -> None:
         """Stop taking work; what has started is finished first."""
@@ -174,14 +268,12 @@ class WorkRunner:
         if self._thread.is_alive():
             self._thread.join(timeout=10)
         self._tasks.shutdown()
+        if self._renewer.is_alive():
+            self._renewer.join(timeout=10)
 
     def _loop(self) -> None:
-        next_check = 0.0
         while not self._stop.is_set():
             try:
-                if time.monotonic() >= next_check:
-                    self.report_interrupted()
-                    next_check = time.monotonic() + INTERRUPTED_CHECK_SECONDS
                 self.run_waiting()
                 if self._failures:
                     log.info("work queue: the database answers again")
@@ -195,19 +287,21 @@ class WorkRunner:
             self._queue.wait_for_work(POLL_SECONDS)
 
     def run_waiting(self) -> int:
-        """Start waiting work, as much at a time as there are free threads, until none is
-        left; how many items were started."""
+        """Start claimable work, as much at a time as there are free threads, until none
+        is left; how many items were started."""
         started = 0
         while not self._stop.is_set():
             free = self._free_threads()
             if not free:
                 continue
+            claim = f"{self._holder}#{self._nonce}.{next(self._claims)}"
             with self._queue.db.transaction() as tx:
-                items = tx.work.claim(self._holder, free)
+                items = tx.work.claim(claim, free, self._claim_seconds)
             for item in items:
+                attempt = _Attempt(item, self._queue.db)
                 with self._finished:
-                    self._in_flight += 1
-                self._tasks.submit(lambda item=item: self._carry_out(item))
+                    self._in_flight[item.id] = attempt
+                self._tasks.submit(lambda attempt=attempt: self._carry_out(attempt))
             started += len(items)
             if len(items) < free:
                 break
@@ -215,45 +309,82 @@ class WorkRunner:
 
     def _free_threads(self) -> int:
         with self._finished:
-            if self._in_flight >= self._workers:
+            if len(self._in_flight) >= self._workers:
                 self._finished.wait(timeout=POLL_SECONDS)
-            return self._workers - self._in_flight
+            return self._workers - len(self._in_flight)
 
-    def _carry_out(self, item: WorkItem) -> None:
+    def _renew(self) -> None:
+        """Keep this runner's claims alive while their items run."""
+        while not self._stop.wait(self._claim_seconds / 3):
+            self.renew_claims()
+        self.renew_claims()  # stop() waits for what runs: keep it ours meanwhile
+
+    def renew_claims(self) -> None:
+        claims = sorted({a.item.claim for a in self.attempts.values() if a.item.claim})
+        if not claims:
+            return
         try:
-            kind = self._queue.kinds.get(item.kind)
-            if kind is None:
-                log.error("work item %d of unknown kind %r: dropped", item.id, item.kind)
+            with self._queue.db.transaction() as tx:
+                tx.work.renew(claims, self._claim_seconds)
+        except Exception as error:  # the mark re-checks the claim: nothing runs on a lost one
+            log.warning("could not renew work claims (%s)", type(error).__name__)
+
+    def _carry_out(self, attempt: _Attempt) -> None:
+        item = attempt.item
+        try:
+            if item.side_effect_at is not None:
+                self._report_interrupted(item)
             else:
-                kind.carry_out(item.payload)
-                self._metrics.inc("bridge_work_done_total", kind=item.kind)
-        except Exception:
-            log.exception("work item %d (%s) failed", item.id, item.kind)
-            self._metrics.inc("bridge_work_failed_total", kind=item.kind)
+                if item.attempts > 1:
+                    log.info(
+                        "work item %d (%s): its worker stopped before asking Web21C anything; "
+                        "running it again",
+                        item.id,
+                        item.kind,
+                    )
+                    self._metrics.inc("bridge_work_redone_total", kind=item.kind)
+                self._run(attempt)
         finally:
-            try:
-                with self._queue.db.transaction() as tx:
-                    tx.work.finish(item.id)
-            except Exception:  # left as started: reported as interrupted later, never rerun
-                log.warning("could not mark work item %d finished", item.id, exc_info=True)
+            if not attempt.withheld:
+                self._finish(item)
             with self._finished:
-                self._in_flight -= 1
+                self._in_flight.pop(item.id, None)
                 self._finished.notify()
 
-    def report_interrupted(self) -> int:
-        """Tell the requesters of work a stopped worker left half-done; how many."""
-        cutoff = self._queue.clock.now() - INTERRUPTED_AFTER
-        with self._queue.db.transaction() as tx:
-            items = tx.work.started_before(cutoff)
-        for item in items:
-            log.warning("work item %d (%s) was interrupted by a stop", item.id, item.kind)
-            self._queue.tell(
-                item.kind,
-                item.payload,
-                "The bridge stopped while it was carrying out {what}, so it may not have "
-                "finished. Check before you try again.",
-            )
-            self._metrics.inc("bridge_work_interrupted_total", kind=item.kind)
+    def _run(self, attempt: _Attempt) -> None:
+        item = attempt.item
+        kind = self._queue.kinds.get(item.kind)
+        if kind is None:
+            log.error("work item %d of unknown kind %r: dropped", item.id, item.kind)
+            return
+        try:
+            with carrying_out(attempt):
+                kind.carry_out(item.payload)
+        except Exception:
+            if attempt.withheld:
+                return
+            log.exception("work item %d (%s) failed", item.id, item.kind)
+            self._metrics.inc("bridge_work_failed_total", kind=item.kind)
+            return
+        if not attempt.withheld:
+            self._metrics.inc("bridge_work_done_total", kind=item.kind)
+
+    def _report_interrupted(self, item: WorkItem) -> None:
+        log.warning(
+            "work item %d (%s): its worker stopped after asking Web21C; not repeated, "
+            "its requester is told",
+            item.id,
+            item.kind,
+        )
+        self._queue.tell(item.kind, item.payload, MAY_HAVE_HAPPENED)
+        self._metrics.inc("bridge_work_interrupted_total", kind=item.kind)
+
+    def _finish(self, item: WorkItem) -> None:
+        try:
             with self._queue.db.transaction() as tx:
-                tx.work.finish(item.id)
-        return len(items)
+                if not tx.work.finish(item.id, item.claim):
+                    log.warning("work item %d was taken over before it was finished", item.id)
+        except Exception as error:  # left claimed: once the claim expires it is reported
+            log.warning(
+                "could not mark work item %d finished (%s)", item.id, type(error).__name__
+            )

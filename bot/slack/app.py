@@ -1,10 +1,11 @@
 """The Bolt app: thin listeners that parse, queue the work and `ack()`, nothing more.
 
 Usage errors and help are answered inside the ack (they need no I/O). Everything else is
-handed to the work queue (bot.queue.work_queue, which writes it to the database a moment
-later) and carried out by a worker (bot.slack.work), whose answer reaches the user through
-the command's response_url. If the queue cannot take it, the ack says so: the request is
-refused, not dropped.
+committed to the work queue (bot.queue.work_queue) before the ack, then carried out by a
+worker (bot.slack.work), whose answer reaches the user through the command's response_url.
+If the queue cannot take it, the ack says so: the request is refused, not dropped, and
+nothing was promised. One user's requests (one thread's replies) share an ordering key, so
+they are carried out in the order they were made.
 """
 
 from __future__ import annotations
@@ -42,14 +43,18 @@ class NotQueued(Exception):
 class SlackFrontEnd:
     """What the listeners need; bootstrap builds it."""
 
-    # WorkQueue.put(kind, payload, event_id): raises NotAccepted when it cannot take it.
-    queue: Callable[[str, dict, str | None], None]
+    # WorkQueue.put(kind, payload, event_id, ordering_key): committed when it returns;
+    # raises NotAccepted when it cannot take it.
+    queue: Callable[[str, dict, str | None, str | None], None]
     default_region: str
 
-    def hand_off(self, kind: str, payload: dict, event_id: str | None = None) -> None:
-        """Queue work, or raise NotQueued with the sentence for the requester."""
+    def hand_off(
+        self, kind: str, payload: dict, order: str, event_id: str | None = None
+    ) -> None:
+        """Queue work (committed when this returns) in the order `order` names, or raise
+        NotQueued with the sentence for the requester."""
         try:
-            self.queue(kind, payload, event_id)
+            self.queue(kind, payload, event_id, order)
         except NotAccepted as refusal:
             log.warning("refused %s work: the bridge %s", kind, refusal)
             raise NotQueued(NOT_QUEUED.format(reason=refusal)) from None
@@ -103,6 +108,7 @@ def _command_listener(front: SlackFrontEnd):
                     "text": text,
                     "response_url": command.get("response_url"),
                 },
+                by_user(command["user_id"]),
             )
         except NotQueued as refusal:
             ack(str(refusal))
@@ -114,7 +120,6 @@ def _command_listener(front: SlackFrontEnd):
 
 def _button_listener(front: SlackFrontEnd):
     def listener(ack, body: dict, action: dict, respond) -> None:
-        ack()
         try:
             front.hand_off(
                 work.BUTTON,
@@ -125,9 +130,13 @@ def _button_listener(front: SlackFrontEnd):
                     "value": action["value"],
                     "response_url": body.get("response_url"),
                 },
+                by_user(body["user"]["id"]),
             )
         except NotQueued as refusal:
+            ack()  # a button's ack carries no words: they go through its response_url
             respond(text=str(refusal), response_type="ephemeral", replace_original=False)
+            return
+        ack()
 
     return listener
 
@@ -156,7 +165,7 @@ def _invite_submission_listener(front: SlackFrontEnd):
             "text": typed,
         }
         try:
-            front.hand_off(work.INVITE, payload)
+            front.hand_off(work.INVITE, payload, by_user(payload["user"]))
         except NotQueued as refusal:
             ack(response_action="errors", errors={INVITE_BLOCK: str(refusal)})
             return
@@ -186,7 +195,18 @@ def _thread_reply_listener(front: SlackFrontEnd):
                 "text": event.get("text") or "",
                 "has_files": bool(event.get("files")),
             },
+            in_thread(event["channel"], thread_ts),
             event_id=body.get("event_id"),  # Slack's retries of it are not queued again
         )
 
     return listener
+
+
+def by_user(user_id: str) -> str:
+    """The ordering key of a user's commands, button presses and invitations."""
+    return f"user:{user_id}"
+
+
+def in_thread(channel: str, thread_ts: str) -> str:
+    """The ordering key of the replies in one thread (texted to its number in order)."""
+    return f"thread:{channel}:{thread_ts}"

@@ -15,6 +15,7 @@ from slack_bolt.context.respond import Respond
 
 from bot.core.commands import StartConference, UsageError, parse
 from bot.core.ports import ChatSurface
+from bot.queue.side_effects import write_withheld
 from bot.queue.work_queue import WorkKind
 from bot.services.dispatch import Dispatcher, Invocation, answer
 from bot.services.messaging import Messaging
@@ -73,15 +74,42 @@ def slack_work(
             log.warning("no way to reach %s: %s", work.get("user"), text)
 
     return {
-        COMMAND: WorkKind(command, lambda w: f"`{w['command']} {w['text']}`", tell),
-        BUTTON: WorkKind(button, lambda w: "your button press", tell),
-        INVITE: WorkKind(invite, lambda w: f"the invitation of {w['text']}", tell),
-        REPLY: WorkKind(reply, lambda w: "your thread reply (it may not have been texted)", tell),
+        COMMAND: WorkKind(command, lambda w: f"`{w['command']} {w['text']}`", tell, _check),
+        BUTTON: WorkKind(button, lambda w: "your button press", tell, _check_card),
+        INVITE: WorkKind(invite, lambda w: f"the invitation of {w['text']}", tell, _check_card),
+        REPLY: WorkKind(reply, lambda w: "your thread reply", tell, _check_reply),
     }
 
 
+CHECKS = {
+    "/sms": "Look at its thread in this channel, and ask whether it arrived, before you send "
+    "it again: the bridge lost track of it, so its mark there may never change.",
+    "/call": "Look for the call's card in this channel (and ask whether the phones rang) "
+    "before you call again.",
+    "/conf": "Look for the conference's card in this channel (and ask whether the phones "
+    "rang) before you start it again.",
+}
+
+
+def _check(work: dict) -> str:
+    return CHECKS.get(
+        work.get("command", ""), "Look in this channel for what it did before you try again."
+    )
+
+
+def _check_card(work: dict) -> str:
+    return "Look at the card in this channel: it shows what Web21C did before you press again."
+
+
+def _check_reply(work: dict) -> str:
+    return (
+        "Ask whether it arrived before you reply again: the bridge lost track of it, so the "
+        "mark on your reply may never change."
+    )
+
+
 def _respond(response_url: str | None, text: str | None) -> None:
-    if not text:
+    if not text or write_withheld():  # another attempt will carry it out and answer
         return
     if not response_url:
         log.warning("an answer with nowhere to go (no response_url): %s", text)

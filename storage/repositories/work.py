@@ -1,76 +1,106 @@
 """The work queue: requests acknowledged by a front end, waiting for (or in the hands of)
-a worker. Any number of processes may take work from it: each item is claimed by one
-conditional UPDATE, so of two claimants exactly one gets it."""
+a worker. Any number of processes may take work from it.
+
+A claim is one UPDATE whose WHERE clause holds the whole rule, re-checked on every row it
+takes: the item is free (never claimed, or its claim expired) and no earlier item with its
+ordering key is still in the table (finished items are deleted). On PostgreSQL the rows are
+chosen with FOR UPDATE SKIP LOCKED, so two claimants never take one item and neither waits
+for the other; SQLite's write lock (BEGIN IMMEDIATE) serialises claimants anyway.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, delete, exists, func, or_, select, update
 
 from storage.models import WorkRow
 from storage.records import WorkItem
 from storage.repositories.base import Repository
 
 _t = WorkRow.__table__
-_INSERT = "INSERT INTO work_queue (kind, payload, created_at) VALUES ({0}, {0}, {0})"
-_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 class WorkRepository(Repository):
-    def add(self, kind: str, payload: dict[str, Any]) -> None:
-        """Queue one request."""
-        self.add_many([(kind, payload)])
-
-    def add_many(self, requests: list[tuple[str, dict[str, Any]]]) -> None:
-        """Queue requests in one executemany straight to the driver: the process doing this
-        is the one answering Slack, and SQLAlchemy's per-row work for a few dozen rows (tens
-        of microseconds each, holding the GIL) is what its next answer would wait for."""
-        if not requests:
-            return
-        created_at = self._bind("created_at")(self._now())
-        self._conn.exec_driver_sql(
-            _INSERT.format(_PLACEHOLDERS[self._conn.dialect.paramstyle]),
-            [
-                (kind, json.dumps(payload, separators=(",", ":")), created_at)
-                for kind, payload in requests
-            ],
+    def add(self, kind: str, payload: dict[str, Any], ordering_key: str | None = None) -> int:
+        """Queue one request; its id. Items with one `ordering_key` are done in id order."""
+        statement = self._prepared(
+            "add", lambda: _t.insert().returning(_t.c.id)
         )
+        return self._conn.execute(
+            statement,
+            {
+                "kind": kind,
+                "payload": json.dumps(payload, separators=(",", ":")),
+                "ordering_key": ordering_key,
+                "created_at": self._now(),
+            },
+        ).scalar_one()
 
-    def _bind(self, column: str) -> Any:
-        """The column type's conversion to what this database's driver takes."""
-        dialect = self._conn.dialect
-        processor = _t.c[column].type.bind_processor(dialect)
-        return processor or (lambda value: value)
-
-    def claim(self, holder: str, limit: int) -> list[WorkItem]:
-        """Up to `limit` waiting items, oldest first, now marked as started by `holder`."""
-        rows = self._conn.execute(
-            select(_t).where(_t.c.started_at.is_(None)).order_by(_t.c.id).limit(limit)
-        ).all()
+    def claim(self, claim: str, limit: int, ttl_seconds: float) -> list[WorkItem]:
+        """Up to `limit` items, oldest first, that are free and first in their order, now
+        held under `claim` for `ttl_seconds`. Items whose earlier claim expired come back
+        too: `side_effect_at` says whether that attempt had begun its side effect."""
         now = self._now()
-        claimed = []
-        for row in rows:
-            taken = self._conn.execute(
-                update(_t)
-                .where(_t.c.id == row.id, _t.c.started_at.is_(None))
-                .values(started_at=now, started_by=holder)
+        candidate, earlier = _t.alias("candidate"), _t.alias("earlier")
+        chosen = (
+            select(candidate.c.id)
+            .where(_free(candidate, now))
+            .where(
+                ~exists().where(
+                    earlier.c.ordering_key == candidate.c.ordering_key,
+                    earlier.c.id < candidate.c.id,
+                )
             )
-            if taken.rowcount == 1:
-                claimed.append(_item(row, started_at=now))
-        return claimed
-
-    def finish(self, item_id: int) -> None:
-        self._conn.execute(delete(_t).where(_t.c.id == item_id))
-
-    def started_before(self, cutoff: datetime) -> list[WorkItem]:
-        """Items started before `cutoff` and never finished: their worker stopped mid-way."""
+            .order_by(candidate.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=candidate)
+        )
         rows = self._conn.execute(
-            select(_t).where(_t.c.started_at < cutoff).order_by(_t.c.id)
+            update(_t)
+            .where(_t.c.id.in_(chosen), _free(_t, now))
+            .values(
+                started_at=now,
+                started_by=claim,
+                claim_expires_at=now + timedelta(seconds=ttl_seconds),
+                attempts=_t.c.attempts + 1,
+            )
+            .returning(*_t.c)
         ).all()
-        return [_item(row) for row in rows]
+        return [_item(row) for row in sorted(rows, key=lambda row: row.id)]
+
+    def renew(self, claims: list[str], ttl_seconds: float) -> int:
+        """Extend these claims (those not yet expired); how many items they hold."""
+        if not claims:
+            return 0
+        now = self._now()
+        result = self._conn.execute(
+            update(_t)
+            .where(_t.c.started_by.in_(claims), _t.c.claim_expires_at > now)
+            .values(claim_expires_at=now + timedelta(seconds=ttl_seconds))
+        )
+        return result.rowcount
+
+    def mark_side_effect(self, item_id: int, claim: str) -> bool:
+        """Record that the item's side effect is about to begin; False (and nothing
+        recorded) unless `claim` still holds the item, unexpired."""
+        now = self._now()
+        result = self._conn.execute(
+            update(_t)
+            .where(_t.c.id == item_id, _t.c.started_by == claim, _t.c.claim_expires_at > now)
+            .values(side_effect_at=now)
+        )
+        return result.rowcount == 1
+
+    def finish(self, item_id: int, claim: str | None = None) -> bool:
+        """The item is done (or reported): it leaves the queue. With `claim`, only while
+        that claim holds it; False if it did not."""
+        statement = delete(_t).where(_t.c.id == item_id)
+        if claim is not None:
+            statement = statement.where(_t.c.started_by == claim)
+        return self._conn.execute(statement).rowcount == 1
 
     def outstanding(self) -> int:
         """Items not yet finished, started or not."""
@@ -83,12 +113,24 @@ class WorkRepository(Repository):
         ).one()
         return count, oldest
 
+    def get(self, item_id: int) -> WorkItem | None:
+        row = self._conn.execute(select(_t).where(_t.c.id == item_id)).first()
+        return _item(row) if row else None
 
-def _item(row: Row, started_at: datetime | None = None) -> WorkItem:
+
+def _free(table, now: datetime):
+    return or_(table.c.started_at.is_(None), table.c.claim_expires_at <= now)
+
+
+def _item(row: Row) -> WorkItem:
     return WorkItem(
         id=row.id,
         kind=row.kind,
         payload=json.loads(row.payload),
         created_at=row.created_at,
-        started_at=started_at or row.started_at,
+        started_at=row.started_at,
+        claim=row.started_by,
+        ordering_key=row.ordering_key,
+        side_effect_at=row.side_effect_at,
+        attempts=row.attempts,
     )

@@ -4,8 +4,10 @@ process, so they outlive every kill; each run of the bridge appends to one log f
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +17,7 @@ from pathlib import Path
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET
 
 STARTED = "scheduler started as "
+LISTENING = "HTTP server listening on "  # what `web` logs once it answers
 PYCACHE = Path(tempfile.gettempdir()) / "web21c-bridge-test-pycache"
 
 
@@ -43,8 +46,16 @@ def bridge_environment(slack_api_url: str, web21c_url: str, database_url: str, *
 class BridgeProcess:
     """One bridge worker; start() again after kill() is a restart."""
 
-    def __init__(self, workdir: Path, environ: dict, name: str = "bridge", command="worker"):
+    def __init__(
+        self,
+        workdir: Path,
+        environ: dict,
+        name: str = "bridge",
+        command="worker",
+        ready: str = STARTED,
+    ):
         self.workdir = workdir
+        self.ready = ready  # the log line that says this run is up
         self.environ = environ
         self.log_path = workdir / f"{name}.log"
         self.command = command
@@ -75,12 +86,13 @@ class BridgeProcess:
         return self.process is not None and self.process.poll() is None
 
     def wait_started(self, timeout: float = 60.0) -> str:
-        """Wait until this run's scheduler is up; its lease holder identity."""
+        """Wait until this run is up (its scheduler, or what `ready` names); for a worker,
+        its lease holder identity."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for line in self.run_log().splitlines():
-                if STARTED in line:
-                    return _holder(line)
+                if self.ready in line:
+                    return _holder(line) if self.ready == STARTED else line
             if not self.alive():
                 raise AssertionError(f"the bridge exited early:\n{self.run_log()[-3000:]}")
             time.sleep(0.05)
@@ -90,6 +102,16 @@ class BridgeProcess:
         """SIGKILL: no clean-up of any kind, leases stay held until they expire."""
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def kill_all(self) -> None:
+        """SIGKILL this process and every process it started (a child writer, say), all
+        before any of them can react."""
+        assert self.process is not None
+        family = [self.process.pid, *descendants(self.process.pid)]
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process.wait(timeout=30)
 
     def stop(self) -> int | None:
@@ -114,6 +136,26 @@ class BridgeProcess:
 
     def full_log(self) -> str:
         return self.log_path.read_text("utf-8", "replace") if self.log_path.exists() else ""
+
+
+def descendants(pid: int) -> list[int]:
+    """Every living process below `pid` (Linux /proc; elsewhere none are found)."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                children = [int(child) for child in (task / "children").read_text().split()]
+                found += children
+                queue += children
+    return found
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now, for a bridge process's HTTP server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _holder(line: str) -> str:

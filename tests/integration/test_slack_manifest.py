@@ -37,7 +37,7 @@ class _Queue:
     def __init__(self):
         self.kinds: list[str] = []
 
-    def put(self, kind, payload, event_id=None):
+    def put(self, kind, payload, event_id=None, ordering_key=None):
         self.kinds.append(kind)
         return True
 

@@ -1,4 +1,5 @@
-"""The work queue and its runner, on a real SQLite database with a fake clock."""
+"""The work queue and its runner, on a real SQLite database with a fake clock: write before
+ack, claims that expire, the side-effect mark, and one user's work in order."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
 
 from bot.observability.metrics import Metrics
-from bot.queue.work_queue import NotAccepted, WorkKind, WorkQueue, WorkRunner
-from bot.queue.writer import KEEP_UNWRITTEN
+from bot.queue.side_effects import MarkingTelephony
+from bot.queue.work_queue import CLAIM_SECONDS, NotAccepted, WorkKind, WorkQueue, WorkRunner
 from storage import Database
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, FakeTelephony
 
 
 @pytest.fixture
@@ -42,17 +44,18 @@ class Recorder:
         with self.lock:
             self.done.append(payload["n"])
 
-    def kind(self) -> WorkKind:
+    def kind(self, carry_out=None) -> WorkKind:
         return WorkKind(
-            self.carry_out,
+            carry_out or self.carry_out,
             lambda payload: f"test {payload['n']}",
             lambda payload, text: self.told.append((payload["n"], text)),
+            lambda payload: "Look at test's log.",
         )
 
 
-def _queue(db, clock, recorder, metrics=None) -> WorkQueue:
+def _queue(db, clock, recorder, metrics=None, carry_out=None) -> WorkQueue:
     queue = WorkQueue(db, clock, metrics)
-    queue.kinds["test"] = recorder.kind()
+    queue.kinds["test"] = recorder.kind(carry_out)
     return queue
 
 
@@ -63,12 +66,29 @@ def _wait_until(predicate, timeout=10.0):
         time.sleep(0.01)
 
 
+def _side_effect_at(db, item_id: int):
+    with db.transaction() as tx:
+        item = tx.work.get(item_id)
+    return item.side_effect_at if item else None
+
+
+def test_a_put_is_committed_when_it_returns(db, clock):
+    queue = WorkQueue(db, clock)
+    queue.put("test", {"n": 1})
+    other = Database(db.url)  # another process's view: nothing held in this one's memory
+    try:
+        with other.transaction() as tx:
+            assert tx.work.outstanding() == 1
+    finally:
+        other.close()
+
+
 def test_everything_queued_is_carried_out_once_and_leaves_the_queue(db, clock):
     recorder, metrics = Recorder(), Metrics()
     queue = _queue(db, clock, recorder)
     runner = WorkRunner(queue, "me", metrics, workers=3)
     for n in range(50):
-        queue.put("test", {"n": n})
+        queue.put("test", {"n": n}, ordering_key=f"user:{n}")
     runner.start()
     try:
         _wait_until(lambda: queue.outstanding() == 0)
@@ -95,12 +115,20 @@ def test_an_event_delivered_twice_is_queued_once(db, clock):
     queue = WorkQueue(db, clock)
     queue.put("test", {"n": 1}, event_id="Ev1")
     queue.put("test", {"n": 1}, event_id="Ev1")
-    assert queue.flush()
-    queue.put("test", {"n": 1}, event_id="Ev1")  # a later retry, after the first was written
     queue.put("test", {"n": 2}, event_id="Ev2")
-    assert queue.flush()
     assert queue.outstanding() == 2
-    queue.close()
+
+
+def test_an_event_whose_write_failed_is_not_remembered_as_handled(db, clock):
+    queue = WorkQueue(db, clock)
+    with db.transaction() as tx:
+        tx.connection.execute(text("ALTER TABLE work_queue RENAME TO work_queue_away"))
+    with pytest.raises(NotAccepted):
+        queue.put("test", {"n": 1}, event_id="Ev1")
+    with db.transaction() as tx:
+        tx.connection.execute(text("ALTER TABLE work_queue_away RENAME TO work_queue"))
+    queue.put("test", {"n": 1}, event_id="Ev1")  # Slack's retry is queued, not ignored
+    assert queue.outstanding() == 1
 
 
 def test_failed_or_unknown_work_is_logged_and_never_run_again(db, clock, caplog):
@@ -110,7 +138,6 @@ def test_failed_or_unknown_work_is_logged_and_never_run_again(db, clock, caplog)
     queue.put("test", {"n": 1})
     queue.put("test", {"n": 2})
     queue.put("mystery", {"n": 3})
-    assert queue.flush()
     runner.run_waiting()
     runner.stop()  # waits for what started
     assert recorder.done == [1]
@@ -119,31 +146,153 @@ def test_failed_or_unknown_work_is_logged_and_never_run_again(db, clock, caplog)
     assert any("(test) failed" in m for m in messages)
     assert any("unknown kind 'mystery'" in m for m in messages)
     assert metrics.value("bridge_work_failed_total", kind="test") == 1
-    assert 'bridge_work_failed_total{kind="test"} 1' in metrics.render()
 
 
-def test_work_a_stopped_worker_left_is_reported_not_rerun(db, clock):
-    recorder = Recorder()
-    queue = _queue(db, clock, recorder)
+def test_work_a_worker_left_before_its_side_effect_is_run_again_once_its_claim_expires(
+    db, clock
+):
+    recorder, metrics = Recorder(), Metrics()
+    queue = _queue(db, clock, recorder, metrics)
+    queue.put("test", {"n": 1})
+    with db.transaction() as tx:  # a worker took it, then died before asking Web21C
+        tx.work.claim("dead-worker#1", 1, CLAIM_SECONDS)
+    runner = WorkRunner(queue, "me", metrics)
+    assert runner.run_waiting() == 0  # it may still be working on it
+    clock.advance(CLAIM_SECONDS + 1)
+    assert runner.run_waiting() == 1
+    runner.stop()
+    assert recorder.done == [1]
+    assert recorder.told == []
+    assert queue.outstanding() == 0
+    assert metrics.value("bridge_work_redone_total", kind="test") == 1
+
+
+def test_work_a_worker_left_after_its_side_effect_began_is_reported_never_repeated(db, clock):
+    recorder, metrics = Recorder(), Metrics()
+    queue = _queue(db, clock, recorder, metrics)
     queue.put("test", {"n": 1})
     queue.put("test", {"n": 2})
-    assert queue.flush()
-    with db.transaction() as tx:  # a worker took item 1, then died
-        tx.work.claim("dead-worker", 1)
-    runner = WorkRunner(queue, "me", Metrics())
-    assert runner.report_interrupted() == 0  # it may still be working on it
-    clock.advance(6 * 60)
-    assert runner.report_interrupted() == 1
-    assert recorder.told == [
-        (
-            1,
-            "The bridge stopped while it was carrying out test 1, so it may not have finished. "
-            "Check before you try again.",
-        )
-    ]
+    with db.transaction() as tx:  # a worker took item 1, began its side effect, then died
+        (item,) = tx.work.claim("dead-worker#1", 1, CLAIM_SECONDS)
+        assert tx.work.mark_side_effect(item.id, item.claim)
+    runner = WorkRunner(queue, "me", metrics)
+    runner.run_waiting()
+    _wait_until(lambda: queue.outstanding() == 1)  # item 2 done and finished
+    assert recorder.done == [2]
+    assert recorder.told == []  # the claim has not expired: its worker may be alive
+    clock.advance(CLAIM_SECONDS + 1)
     runner.run_waiting()
     runner.stop()
     assert recorder.done == [2]  # item 1 was not run a second time
+    assert recorder.told == [
+        (
+            1,
+            "The bridge stopped while it was carrying out test 1, after it had asked Web21C "
+            "to do it, so it may or may not have happened. Look at test's log.",
+        )
+    ]
+    assert queue.outstanding() == 0
+    assert metrics.value("bridge_work_interrupted_total", kind="test") == 1
+
+
+def test_the_side_effect_is_marked_in_its_own_commit_before_each_telephony_write(db, clock):
+    recorder = Recorder()
+    telephony = MarkingTelephony(FakeTelephony())
+    seen = {}
+
+    def carry_out(payload: dict) -> None:
+        (item_id,) = [i for i in runner.attempts]
+        seen["before"] = _side_effect_at(db, item_id)
+        telephony.get_call_information  # a read marks nothing  # noqa: B018
+        seen["after read"] = _side_effect_at(db, item_id)
+        telephony.send_message(["tel:+447700900123"], "Web21C", "hello")
+        seen["after write"] = _side_effect_at(db, item_id)
+        telephony.make_call("tel:+447700900123", "tel:+447700900124")
+
+    queue = _queue(db, clock, recorder, carry_out=carry_out)
+    runner = WorkRunner(queue, "me", Metrics())
+    queue.put("test", {"n": 1})
+    runner.run_waiting()
+    runner.stop()
+    assert seen["before"] is None and seen["after read"] is None
+    assert seen["after write"] == clock.now()
+    assert [t.text for t in telephony.inner.sent] == ["hello"]
+    assert len(telephony.inner.calls) == 1
+    assert queue.outstanding() == 0
+
+
+def test_a_worker_that_lost_its_claim_sends_nothing_and_leaves_the_item(db, clock):
+    recorder = Recorder()
+    telephony = MarkingTelephony(FakeTelephony())
+
+    def carry_out(payload: dict) -> None:
+        clock.advance(CLAIM_SECONDS + 1)  # paused past its claim; another worker takes over
+        with db.transaction() as tx:
+            (taken,) = tx.work.claim("other-worker#1", 1, CLAIM_SECONDS)
+        seen["taken"] = taken.id
+        telephony.send_message(["tel:+447700900123"], "Web21C", "hello")
+
+    seen = {}
+    queue = _queue(db, clock, recorder, carry_out=carry_out)
+    runner = WorkRunner(queue, "me", Metrics())
+    queue.put("test", {"n": 1})
+    runner.run_waiting()
+    runner.stop()
+    assert telephony.inner.sent == []  # refused before it reached Web21C
+    assert queue.outstanding() == 1  # left for the worker that holds it now
+    with db.transaction() as tx:
+        item = tx.work.get(seen["taken"])
+    assert item.claim == "other-worker#1" and item.side_effect_at is None
+
+
+def test_one_users_work_is_carried_out_in_order_and_others_beside_it(db, clock):
+    order: list[str] = []
+    release = threading.Event()
+
+    def carry_out(payload: dict) -> None:
+        if payload["n"] == "alice-1":
+            release.wait(10)  # slow: alice's second request must wait for it
+        order.append(payload["n"])
+
+    recorder = Recorder()
+    queue = _queue(db, clock, recorder, carry_out=carry_out)
+    for n, key in [("alice-1", "user:A"), ("alice-2", "user:A"), ("bob-1", "user:B")]:
+        queue.put("test", {"n": n}, ordering_key=key)
+    runner = WorkRunner(queue, "me", Metrics(), workers=4)
+    runner.start()
+    try:
+        _wait_until(lambda: order == ["bob-1"])  # bob did not wait behind alice
+        time.sleep(0.5)  # several polls: alice-2 is not claimed while alice-1 runs
+        assert order == ["bob-1"]
+        release.set()
+        _wait_until(lambda: queue.outstanding() == 0)
+    finally:
+        release.set()
+        runner.stop()
+    assert order == ["bob-1", "alice-1", "alice-2"]
+
+
+def test_a_running_worker_keeps_its_claim(db, clock):
+    started, release = threading.Event(), threading.Event()
+
+    def carry_out(payload: dict) -> None:
+        started.set()
+        release.wait(10)
+
+    queue = _queue(db, clock, Recorder(), carry_out=carry_out)
+    queue.put("test", {"n": 1})
+    runner = WorkRunner(queue, "me", Metrics(), claim_seconds=CLAIM_SECONDS)
+    runner.run_waiting()
+    try:
+        assert started.wait(10)
+        clock.advance(CLAIM_SECONDS * 0.9)
+        runner.renew_claims()  # what its renewing thread does every third of the claim
+        clock.advance(CLAIM_SECONDS * 0.9)
+        with db.transaction() as tx:
+            assert tx.work.claim("other-worker#1", 1, CLAIM_SECONDS) == []
+    finally:
+        release.set()
+        runner.stop()
     assert queue.outstanding() == 0
 
 
@@ -151,7 +300,6 @@ def test_health_names_work_that_waits_for_a_worker(db, clock):
     queue = WorkQueue(db, clock)
     assert queue.problem() is None
     queue.put("test", {"n": 1})
-    assert queue.flush()
     assert queue.problem() is None  # just queued
     clock.advance(61)
     problem = queue.problem()
@@ -173,51 +321,47 @@ def test_a_runner_survives_the_database_going_away(tmp_path, clock, caplog):
         _wait_until(lambda: recorder.done == [1])
     finally:
         runner.stop()
-        queue.close()
         db.close()
 
 
-def test_while_the_database_refuses_writes_accepted_work_is_kept_and_new_work_refused(
-    tmp_path, clock
-):
+def test_while_the_database_refuses_writes_requests_are_refused_not_promised(tmp_path, clock):
     db = Database(f"sqlite:///{tmp_path / 'bridge.db'}", clock=clock.now)  # no schema yet
-    recorder = Recorder()
-    queue = _queue(db, clock, recorder)
-    queue.put("test", {"n": 1})  # accepted before anyone knew
-    _wait_until(lambda: "cannot write" in (queue.problem() or ""))
-    assert queue.problem() == "cannot write acknowledged requests; 1 kept in memory"
+    recorder, metrics = Recorder(), Metrics()
+    queue = _queue(db, clock, recorder, metrics)
     with pytest.raises(NotAccepted, match="its database is unreachable"):
-        queue.put("test", {"n": 2})
-    db.create_schema()  # the database is back: the kept request is written
-    assert queue.flush()
-    _wait_until(lambda: queue.problem() is None)
-    queue.put("test", {"n": 3})  # and new ones are accepted again
-    assert queue.flush()
+        queue.put("test", {"n": 1})
+    assert metrics.value("bridge_work_not_kept_total", kind="test") == 1
+    db.create_schema()  # the database is back: new requests are taken, the refused one is gone
+    queue.put("test", {"n": 2})
     runner = WorkRunner(queue, "me", Metrics())
     runner.run_waiting()
     runner.stop()
-    queue.close()
-    assert sorted(recorder.done) == [1, 3]
+    assert recorder.done == [2]
     assert recorder.told == []
     db.close()
 
 
-def test_accepted_work_the_database_never_took_is_reported_not_dropped(tmp_path, clock):
-    db = Database(f"sqlite:///{tmp_path / 'bridge.db'}", clock=clock.now)  # no schema, ever
-    recorder, metrics = Recorder(), Metrics()
-    queue = _queue(db, clock, recorder, metrics)
-    queue.put("test", {"n": 1})
-    _wait_until(lambda: "cannot write" in (queue.problem() or ""))
-    clock.advance(KEEP_UNWRITTEN.total_seconds() + 1)
-    _wait_until(lambda: recorder.told)
-    assert recorder.told == [
-        (
-            1,
-            "The bridge could not keep test 1 (its database was unreachable), so it was not "
-            "done. Try again when the bridge is back.",
-        )
-    ]
-    assert metrics.value("bridge_work_not_kept_total", kind="test") == 1
-    assert queue.flush(timeout=0)  # nothing left in memory
-    queue.close()
-    db.close()
+def test_puts_wait_their_turn_behind_another_connections_transactions(db, clock):
+    """SQLite has one writer: a worker's transactions, back to back, must delay an ack's
+    commit, never fail it."""
+    queue = WorkQueue(db, clock)
+    other = Database(db.url, clock=clock.now)
+    stop = threading.Event()
+
+    def busy_worker() -> None:
+        while not stop.is_set():
+            with other.transaction() as tx:  # BEGIN IMMEDIATE: holds the write lock
+                tx.work.outstanding()
+                time.sleep(0.0005)
+
+    worker = threading.Thread(target=busy_worker)
+    worker.start()
+    try:
+        for n in range(300):
+            queue.put("test", {"n": n})
+    finally:
+        stop.set()
+        worker.join()
+        other.close()
+        queue.close()
+    assert queue.outstanding() == 300
