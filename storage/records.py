@@ -163,3 +163,22 @@ class WorkItem:
     payload: dict
     created_at: datetime
     started_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone_number: str  # E.164
+    name: str
+    set_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    conversation_id: int
+    channel_id: str
+    slack_ts: str
+    author: str
+    text: str
+    created_at: datetime
