@@ -27,8 +27,10 @@ from bot.queue.work_queue import WorkQueue, WorkRunner
 from bot.scheduler.jobs import Jobs
 from bot.services.calls import Calls
 from bot.services.conferences import Conferences
+from bot.services.contacts import Contacts
 from bot.services.deliveries import Deliveries
 from bot.services.dispatch import Dispatcher
+from bot.services.history import History
 from bot.services.inbound import Inbound
 from bot.services.messaging import Messaging, SmsSettings
 from bot.services.parties import Directory, Policy
@@ -143,7 +145,15 @@ def wire_services(
         ),
         deliveries=Deliveries(db, telephony, messaging),
         tracking=LiveTracking(db, calls, conferences),
-        dispatcher=Dispatcher(directory, routes, messaging, calls, conferences),
+        dispatcher=Dispatcher(
+            directory,
+            routes,
+            messaging,
+            calls,
+            conferences,
+            Contacts(db, chat, directory, clock),
+            History(db, chat, directory),
+        ),
         work=WorkQueue(db, clock, metrics),
     )
 

@@ -122,6 +122,19 @@ class ConsoleChat:
     def find_channel(self, name: str) -> str | None:
         return CONSOLE_CHANNEL if name.lower() in ("console", "here") else None
 
+    def channel_members(self, channel: str) -> frozenset[str]:
+        return frozenset({CONSOLE_USER}) if channel == CONSOLE_CHANNEL else frozenset()
+
+    def send_file(self, user: str, filename: str, content: bytes, comment: str) -> str:
+        """A terminal has no inbox: the file is saved, and its path is the answer."""
+        import tempfile
+        from pathlib import Path
+
+        folder = Path(tempfile.mkdtemp(prefix="web21c-export-"))
+        path = folder / Path(filename).name
+        path.write_bytes(content)
+        return f"saved to {path}"
+
     def button(self, number: int) -> Button | None:
         with self._lock:
             return self.shown.buttons.get(number)

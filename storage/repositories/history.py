@@ -32,9 +32,7 @@ class HistoryRepository(Repository):
         )
         return [_conversation(row) for row in rows]
 
-    def texts(
-        self, conversation_ids: Iterable[int]
-    ) -> list[tuple[Message, list[Recipient]]]:
+    def texts(self, conversation_ids: Iterable[int]) -> list[tuple[Message, list[Recipient]]]:
         """Every text in these conversations with its recipients' states, in id order."""
         ids = list(conversation_ids)
         if not ids:
