@@ -5,6 +5,9 @@ admins, and the channel's members. Each text, note and call is checked against t
 happened in; someone in none of them is told why they get nothing. `/sms history` shows the
 last HISTORY_LIMIT texts and calls (not notes) to the requester only; `/sms export` gives them
 the whole conversation, notes marked as notes, as a CSV file of their own.
+
+Times are the bridge's own (when it recorded a text, note or placed a call), so everything is
+ordered by one clock, whatever Web21C's clock says.
 """
 
 from __future__ import annotations
@@ -126,9 +129,17 @@ class History:
         for message, recipients in texts:
             channel = conversations[message.conversation_id].channel_id
             if message.direction.value == "in":
-                at = message.received_at or message.created_at
                 entries.append(
-                    Entry(at, "text", "in", number, "", message.text, "received", channel)
+                    Entry(
+                        message.created_at,
+                        "text",
+                        "in",
+                        number,
+                        "",
+                        message.text,
+                        "received",
+                        channel,
+                    )
                 )
                 continue
             mine = [r for r in recipients if r.destination_uri == uri] or recipients
@@ -164,7 +175,7 @@ class History:
             direction = "out" if call.called_party == uri else "in"
             entries.append(
                 Entry(
-                    call.start_time or call.created_at,
+                    call.created_at,
                     "call",
                     direction,
                     call.calling_party,
