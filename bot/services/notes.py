@@ -26,7 +26,7 @@ def is_note(text: str) -> bool:
 def keep_note(db: Database, chat: ChatSurface, actor: str, conversation, ts: str, text: str):
     """Store the note and mark it; the mark failing never makes it a text."""
     with db.transaction() as tx:
-        note = tx.notes.add(conversation.id, conversation.channel_id, ts, actor, text)
+        note = tx.notes.add(conversation.id, conversation.channel_id, ts, actor, text.strip())
         tx.audit.record(actor, "note.add", conversation.phone_number, str(note.id))
     try:
         chat.react(conversation.channel_id, ts, NOTE_REACTION)

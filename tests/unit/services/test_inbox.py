@@ -56,7 +56,7 @@ def test_a_note_is_never_texted_and_is_marked_and_kept(services, telephony, chat
     with services.db.transaction() as tx:
         (note,) = tx.notes.for_conversations([tx.history.conversations_with(JANE)[0].id])
         (audit, *_) = tx.audit.recent()
-    assert (note.text, note.author, note.slack_ts) == (text, "UALICE", ts)
+    assert (note.text, note.author, note.slack_ts) == (text.strip(), "UALICE", ts)
     assert audit.action == "note.add"
 
 
