@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.core.commands import NumberTarget
+from bot.core.commands import MAX_CONTACT_NAME, NumberTarget
 from bot.core.domain import ChatError
 from bot.core.mrkdwn import escape
 from bot.core.numbers import NumberRejected, PhoneNumber, parse_number
@@ -35,6 +35,11 @@ class Contacts:
     def set(self, actor: str, target: NumberTarget, name: str) -> str:
         number = self._number(target)
         name = name.strip()
+        if not name or len(name) > MAX_CONTACT_NAME or not name.isprintable():
+            raise Rejected(
+                f"A contact name is 1 to {MAX_CONTACT_NAME} printable characters; that one "
+                f"has {len(name)}."
+            )
         with self.db.transaction() as tx:
             before = tx.contacts.set(number.e164, name, actor, self.clock.now())
             tx.audit.record(actor, "contact.set", number.e164, name)

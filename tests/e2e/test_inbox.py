@@ -92,12 +92,15 @@ def test_hostile_and_over_long_names(bridge):
     status, ack, _ = bridge.command("/contact", "07700900102 " + "x" * 81)
     assert status == 200
     assert "That name is 81 characters long; a contact name is at most 80." in ack
-    _, _, url = bridge.command("/contact", "07700900102 <!channel> <@UADMIN> boss")
-    assert "&lt;!channel&gt;" in bridge.wait_for_response(url)
+    # What Slack sends (should_escape) for `<!channel> @here @admin & co` typed as a name:
+    typed = "&lt;!channel&gt; <!here> <@UADMIN> &amp; co"
+    _, _, url = bridge.command("/contact", f"07700900102 {typed}")
+    assert "is now called &lt;!channel&gt; @here @admin &amp; co" in bridge.wait_for_response(url)
     bridge.command("/sms", "07700900102 hello")
     parent = _thread(bridge, "+447700900102")
-    assert "<!channel>" not in parent.text and "<@UADMIN>" not in parent.text
-    assert "&lt;!channel&gt; &lt;@UADMIN&gt; boss (+447700900102)" in parent.text
+    for live in ("<!channel>", "<!here>", "<@UADMIN>"):
+        assert live not in parent.text
+    assert "Texts with &lt;!channel&gt; @here @admin &amp; co (+447700900102)" in parent.text
 
 
 def _text_and_call(bridge, channel: str = GENERAL, user: str = "UALICE"):
