@@ -296,3 +296,12 @@ def test_no_inbox_command_makes_a_handler_raise(services, command, text):
         return
     answer = services.dispatcher.run(Invocation("UALICE", CHANNEL), parsed)
     assert answer and answer != SOMETHING_WENT_WRONG
+
+
+def test_a_name_shows_on_conference_cards(services, chat):
+    services.dispatcher.contacts.set("UALICE", NumberTarget(JANE), "Jane Doe")
+    services.conferences.start("UALICE", CHANNEL, (NumberTarget(JANE), NumberTarget("07700900124")))
+    (card,) = [m for m in chat.top_level(CHANNEL) if m.card is not None]
+    rows = [row.text for row in card.card.rows]
+    assert f"Jane Doe ({JANE}): ringing…" in rows
+    assert "+447700900124: ringing…" in rows
