@@ -3,8 +3,8 @@
 A conversation lives in a channel, so whoever may read that channel may read its history:
 admins, and the channel's members. Each text, note and call is checked against the channel it
 happened in; someone in none of them is told why they get nothing. `/sms history` shows the
-last HISTORY_LIMIT texts and calls (not notes) to the requester only; `/sms export` gives them
-the whole conversation, notes marked as notes, as a CSV file of their own.
+last HISTORY_LIMIT texts and calls (conferences included, notes not) to the requester only;
+`/sms export` gives them the whole conversation, notes marked as notes, as a CSV file.
 
 Times are the bridge's own (when it recorded a text, note or placed a call), so everything is
 ordered by one clock, whatever Web21C's clock says.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.commands import NumberTarget, Target, UserTarget
-from bot.core.domain import CallStatus, CallTerminationCause, MessageStatus
+from bot.core.domain import CallStatus, CallTerminationCause, ConferenceStatus, MessageStatus
 from bot.core.mrkdwn import escape
 from bot.core.numbers import NumberRejected, parse_number
 from bot.core.ports import ChatSurface
@@ -45,7 +45,7 @@ class Entry:
     """One thing in a conversation, in words both the chat answer and the CSV use."""
 
     at: datetime
-    kind: str  # "text", "note" or "call"
+    kind: str  # "text", "note", "call" or "conference"
     direction: str  # "in", "out" or "" (a note)
     sender: str  # a Slack user id, or an address
     recipient: str
@@ -63,7 +63,7 @@ class History:
     def show(self, actor: str, target: Target) -> str:
         """`/sms history`: the last texts and calls with a number or person, oldest first."""
         party = self._party(target)
-        entries = [e for e in self._readable(actor, party) if e.kind != "note"]
+        entries = [e for e in self._readable(actor, party) if e.kind != "note"]  # calls too
         if not entries:
             return f"There are no texts or calls with {party.label} yet."
         shown = entries[-HISTORY_LIMIT:]
@@ -126,6 +126,7 @@ class History:
             texts = tx.history.texts(conversations)
             notes = tx.notes.for_conversations(conversations)
             calls = tx.history.calls_with(uri)
+            conferences = tx.history.conferences_with(uri)
         for message, recipients in texts:
             channel = conversations[message.conversation_id].channel_id
             if message.direction.value == "in":
@@ -185,11 +186,29 @@ class History:
                     call.channel_id,
                 )
             )
+        for conference in conferences:
+            entries.append(
+                Entry(
+                    conference.created_at,
+                    "conference",
+                    "out",
+                    conference.started_by,
+                    number,
+                    "",
+                    _conference_state(conference),
+                    conference.channel_id,
+                )
+            )
         entries.sort(key=lambda e: e.at)
         return entries
 
     def _line(self, entry: Entry, party: Party) -> str:
         when = f"`{entry.at:%Y-%m-%d %H:%M} UTC`"
+        if entry.kind == "conference":
+            return (
+                f"{when} :busts_in_silhouette: conference started by <@{entry.sender}> · "
+                f"{entry.state}"
+            )
         if entry.kind == "call":
             other = entry.sender if entry.direction == "out" else entry.recipient
             who = "call to them from" if entry.direction == "out" else "call from them to"
@@ -199,6 +218,15 @@ class History:
         if entry.direction == "in":
             return f"{when} ← {party.label}: {escape(entry.text)} · {entry.state}"
         return f"{when} → <@{entry.sender}>: {escape(entry.text)} · {entry.state}"
+
+
+def _conference_state(conference) -> str:
+    if conference.status is not ConferenceStatus.TERMINATED:
+        return "live"
+    if conference.start_time and conference.duration:
+        minutes, seconds = divmod(int(conference.duration), 60)
+        return f"ended after {minutes}:{seconds:02}"
+    return "ended"
 
 
 def _call_state(call) -> str:

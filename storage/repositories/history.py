@@ -10,10 +10,18 @@ from collections.abc import Iterable
 
 from sqlalchemy import or_, select
 
-from storage.models import CallRow, ConversationRow, MessageRow, RecipientRow
-from storage.records import Call, Conversation, Message, Recipient
+from storage.models import (
+    CallRow,
+    ConferenceRow,
+    ConversationRow,
+    MessageRow,
+    ParticipantRow,
+    RecipientRow,
+)
+from storage.records import Call, Conference, Conversation, Message, Recipient
 from storage.repositories.base import Repository
 from storage.repositories.calls import _call
+from storage.repositories.conferences import _conference
 from storage.repositories.conversations import _conversation
 from storage.repositories.messages import _message, _recipient
 
@@ -21,6 +29,8 @@ _conversations = ConversationRow.__table__
 _messages = MessageRow.__table__
 _recipients = RecipientRow.__table__
 _calls = CallRow.__table__
+_conferences = ConferenceRow.__table__
+_participants = ParticipantRow.__table__
 
 
 class HistoryRepository(Repository):
@@ -64,3 +74,13 @@ class HistoryRepository(Repository):
             .order_by(_calls.c.id)
         )
         return [_call(row) for row in rows]
+
+    def conferences_with(self, uri: str) -> list[Conference]:
+        """Conferences this address was invited to, oldest first."""
+        invited = select(_participants.c.conference_id).where(_participants.c.uri == uri)
+        rows = self._conn.execute(
+            select(_conferences)
+            .where(_conferences.c.conference_id.in_(invited))
+            .order_by(_conferences.c.id)
+        )
+        return [_conference(row) for row in rows]

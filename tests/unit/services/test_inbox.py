@@ -305,3 +305,16 @@ def test_a_name_shows_on_conference_cards(services, chat):
     rows = [row.text for row in card.card.rows]
     assert f"Jane Doe ({JANE}): ringing…" in rows
     assert "+447700900124: ringing…" in rows
+
+
+def test_history_and_export_include_conferences(services, chat):
+    services.conferences.start("UALICE", CHANNEL, (NumberTarget(JANE), NumberTarget("07700900124")))
+    answer = services.dispatcher.history.show(ADMIN, NumberTarget(JANE))
+    assert ":busts_in_silhouette: conference started by <@UALICE> · live" in answer
+    assert "07700900124" not in answer and "+447700900124" not in answer
+    services.dispatcher.history.export(ADMIN, NumberTarget(JANE))
+    rows = list(csv.reader(io.StringIO(chat.files[0].content.decode())))
+    assert [r[1:] for r in rows[1:]] == [["conference", "out", "UALICE", JANE, "", "live", CHANNEL]]
+    assert "There are no texts" in services.dispatcher.history.show(
+        ADMIN, NumberTarget("07700900125")
+    )
