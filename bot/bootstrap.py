@@ -30,8 +30,10 @@ from bot.queue.work_queue import WorkQueue, WorkRunner
 from bot.scheduler.jobs import Jobs
 from bot.services.calls import Calls
 from bot.services.conferences import Conferences
+from bot.services.contacts import Contacts
 from bot.services.deliveries import Deliveries
 from bot.services.dispatch import Dispatcher
+from bot.services.history import History
 from bot.services.inbound import Inbound
 from bot.services.inbound_cycle import InboundCycle
 from bot.services.messaging import Messaging, SmsSettings
@@ -41,6 +43,7 @@ from bot.services.routes import Routes
 from bot.services.tracking import LiveTracking
 from bot.services.verification import VerificationSettings
 from storage import Database, LeaseManager
+from storage.engine import is_memory_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +151,15 @@ def wire_services(
         inbound=inbound,
         deliveries=Deliveries(db, telephony, messaging),
         tracking=LiveTracking(db, calls, conferences),
-        dispatcher=Dispatcher(directory, routes, messaging, calls, conferences),
+        dispatcher=Dispatcher(
+            directory,
+            routes,
+            messaging,
+            calls,
+            conferences,
+            Contacts(db, chat, directory, clock),
+            History(db, chat, directory),
+        ),
         work=WorkQueue(db, clock, metrics),
         inbound_cycle=InboundCycle(db, telephony, inbound, opting),
     )

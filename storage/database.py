@@ -25,10 +25,13 @@ from storage.repositories import (
     AuditRepository,
     CallRepository,
     ConferenceRepository,
+    ContactRepository,
     ConversationRepository,
     DirectoryRepository,
     HandledEventRepository,
+    HistoryRepository,
     MessageRepository,
+    NoteRepository,
     OptOutRepository,
     RouteRepository,
     VerificationRepository,
@@ -89,6 +92,18 @@ class Transaction:
     @cached_property
     def work(self) -> WorkRepository:
         return WorkRepository(self.connection, self._clock)
+
+    @cached_property
+    def contacts(self) -> ContactRepository:
+        return ContactRepository(self.connection, self._clock)
+
+    @cached_property
+    def notes(self) -> NoteRepository:
+        return NoteRepository(self.connection, self._clock)
+
+    @cached_property
+    def history(self) -> HistoryRepository:
+        return HistoryRepository(self.connection, self._clock)
 
 
 class Database:

@@ -268,3 +268,30 @@ class WorkRow(Base):
     claim_expires_at: Mapped[datetime | None]  # renewed while its worker works on it
     side_effect_at: Mapped[datetime | None]  # a write to Web21C was about to be sent
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class ContactRow(Base):
+    """A name the team gave a phone number (`/contact`), shown wherever the number is."""
+
+    __tablename__ = "contacts"
+
+    phone_number: Mapped[str] = mapped_column(primary_key=True)  # E.164
+    name: Mapped[str]  # as typed; escaped whenever it is shown
+    set_by: Mapped[str]  # the Slack user who last named it
+    updated_at: Mapped[datetime]
+
+
+class NoteRow(Base):
+    """A thread reply marked `note:`/`private:`: kept for the team, never texted."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str]
+    slack_ts: Mapped[str]
+    author: Mapped[str]  # a Slack user id
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -167,3 +167,22 @@ class WorkItem:
     ordering_key: str | None = None
     side_effect_at: datetime | None = None  # an earlier attempt began its side effect
     attempts: int = 0  # claims so far, this one included
+
+
+@dataclass(frozen=True)
+class Contact:
+    phone_number: str  # E.164
+    name: str
+    set_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    conversation_id: int
+    channel_id: str
+    slack_ts: str
+    author: str
+    text: str
+    created_at: datetime

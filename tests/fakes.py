@@ -236,6 +236,14 @@ class Posted:
     edits: list[str] = field(default_factory=list)
 
 
+@dataclass
+class SentFile:
+    user: str
+    filename: str
+    content: bytes
+    comment: str
+
+
 class FakeChat:
     """A chat front end in memory: posts, edits, ephemerals, reactions, users and channels."""
 
@@ -247,6 +255,8 @@ class FakeChat:
         self.users: dict[str, dict[str, str | None]] = {}
         self.channels: dict[str, str] = {}
         self.refuse: dict[str, ChatError] = {}  # channel -> error raised by post
+        self.members: dict[str, set[str]] = {}  # channel -> its members (none if unset)
+        self.files: list[SentFile] = []
 
     def add_user(self, user_id: str, name: str, phone: str | None = None) -> None:
         self.users[user_id] = {"name": name, "phone": phone}
@@ -294,6 +304,13 @@ class FakeChat:
 
     def find_channel(self, name: str) -> str | None:
         return self.channels.get(name)
+
+    def channel_members(self, channel: str) -> frozenset[str]:
+        return frozenset(self.members.get(channel, ()))
+
+    def send_file(self, user: str, filename: str, content: bytes, comment: str) -> str:
+        self.files.append(SentFile(user, filename, content, comment))
+        return f"in your direct messages as {filename}"
 
     # inspection helpers
     def in_channel(self, channel: str) -> list[Posted]:

@@ -10,9 +10,11 @@ Channels other than the console itself are known by name (`#support` is `CSUPPOR
 from __future__ import annotations
 
 import re
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from bot.console import cardview
@@ -137,6 +139,17 @@ class ConsoleChat:
 
     def find_channel(self, name: str) -> str | None:
         return channel_id_for(name)
+
+    def channel_members(self, channel: str) -> frozenset[str]:
+        """The person at the terminal is in every channel the console shows."""
+        return frozenset({CONSOLE_USER})
+
+    def send_file(self, user: str, filename: str, content: bytes, comment: str) -> str:
+        """A terminal has no inbox: the file is saved, and its path is the answer."""
+        folder = Path(tempfile.mkdtemp(prefix="web21c-export-"))
+        path = folder / Path(filename).name
+        path.write_bytes(content)
+        return f"saved to {path}"
 
     # --- for the console's own commands --------------------------------------------------
 

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 
 from bot.core.numbers import is_sip_uri, looks_like_number
 
+MAX_CONTACT_NAME = 80
 USAGE = {
     "/sms": (
         "Usage: `/sms <number or @user> <text>` · `/sms route <keyword> [#channel]` · "
         "`/sms unroute <keyword>` · `/sms routes` (keyword `*`: every text no other route "
-        "takes)\nExample: `/sms +447700900123 running late`"
+        "takes)\n"
+        "`/sms history <number or @user>` shows your last 20 texts and calls with them · "
+        "`/sms export <number>` sends you the whole conversation as a CSV file\n"
+        "Example: `/sms +447700900123 running late`"
     ),
     "/call": (
         "Usage: `/call <@user or number> [<@user or number>]` rings the first party, then "
@@ -32,6 +36,12 @@ USAGE = {
         "Usage: `/phone` shows your number · `/phone <number>` registers it and texts it a "
         "code · `/phone verify <code>` confirms it · `/phone @user <number>` sets someone "
         "else's (admins)\nExample: `/phone 07700 900123`, then `/phone verify 123456`"
+    ),
+    "/contact": (
+        "Usage: `/contact <number> <name>` names a number for everyone · `/contact <number>` "
+        "shows its name · `/contact forget <number>` removes it · `/contact` lists them\n"
+        f"Example: `/contact 07700 900123 Jane Doe` (names are at most {MAX_CONTACT_NAME} "
+        "characters)"
     ),
 }
 COMMANDS = tuple(USAGE)
@@ -139,6 +149,37 @@ class VerifyPhone:
     code: str  # digits only
 
 
+@dataclass(frozen=True)
+class ShowHistory:
+    party: Target
+
+
+@dataclass(frozen=True)
+class ExportHistory:
+    number: NumberTarget
+
+
+@dataclass(frozen=True)
+class ListContacts:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowContact:
+    number: NumberTarget
+
+
+@dataclass(frozen=True)
+class SetContact:
+    number: NumberTarget
+    name: str  # stripped, 1..MAX_CONTACT_NAME characters, as typed otherwise
+
+
+@dataclass(frozen=True)
+class ForgetContact:
+    number: NumberTarget
+
+
 Command = (
     Help
     | SendSms
@@ -150,6 +191,12 @@ Command = (
     | ShowPhone
     | SetPhone
     | VerifyPhone
+    | ShowHistory
+    | ExportHistory
+    | ListContacts
+    | ShowContact
+    | SetContact
+    | ForgetContact
 )
 
 
@@ -161,7 +208,13 @@ def parse(command: str, text: str, default_region: str = "GB") -> Command:
     words = text.split()
     if words and words[0].lower() in ("help", "-h", "--help", "?"):
         return Help(name)
-    parser = {"/sms": _sms, "/call": _call, "/conf": _conf, "/phone": _phone}[name]
+    parser = {
+        "/sms": _sms,
+        "/call": _call,
+        "/conf": _conf,
+        "/phone": _phone,
+        "/contact": _contact,
+    }[name]
     return parser(words, default_region)
 
 
@@ -176,6 +229,8 @@ def _sms(words: list[str], region: str) -> Command:
         return SetRoute(_keyword("/sms", words[1]), channel)
     if head == "unroute" and len(words) == 2:
         return RemoveRoute(_keyword("/sms", words[1]))
+    if head in ("history", "export") and not _is_party_start(words[0]):
+        return _history(head, words[1:], region)
     if head in ("route", "unroute", "routes") and not _is_party_start(words[0]):
         raise UsageError("/sms", f"`{head}` takes a keyword (and for route, a #channel).")
     target, used = _party(words, 0, region, "/sms")
@@ -183,6 +238,65 @@ def _sms(words: list[str], region: str) -> Command:
     if not message:
         raise UsageError("/sms", f"There is no text to send to {target}.")
     return SendSms(target, message)
+
+
+def _history(head: str, words: list[str], region: str) -> Command:
+    """`/sms history <number or @user>` and `/sms export <number>`: one party, nothing more."""
+    what = "a number or @user" if head == "history" else "a number"
+    if not words:
+        raise UsageError("/sms", f"`{head}` takes {what}: whose conversation?")
+    target, used = _party(words, 0, region, "/sms")
+    if used != len(words):
+        raise UsageError(
+            "/sms",
+            f"`{head}` takes {what} and nothing after it: `{_clip(' '.join(words[used:]))}`.",
+        )
+    if head == "history":
+        return ShowHistory(target)
+    if not isinstance(target, NumberTarget) or target.text.lower().startswith("sip:"):
+        raise UsageError("/sms", "`export` takes a phone number: the conversation lives with it.")
+    return ExportHistory(target)
+
+
+def _contact(words: list[str], region: str) -> Command:
+    if not words:
+        return ListContacts()
+    if words[0].lower() == "forget":
+        if len(words) == 1:
+            raise UsageError("/contact", "Which number's name should be forgotten?")
+        number, used = _contact_number(words, 1, region)
+        if used != len(words):
+            raise UsageError("/contact", "`forget` takes a number and nothing after it.")
+        return ForgetContact(number)
+    number, used = _contact_number(words, 0, region)
+    name = " ".join(words[used:])
+    if not name:
+        return ShowContact(number)
+    if len(name) > MAX_CONTACT_NAME:
+        raise UsageError(
+            "/contact",
+            f"That name is {len(name)} characters long; a contact name is at most "
+            f"{MAX_CONTACT_NAME}.",
+        )
+    if any(not ch.isprintable() for ch in name):
+        raise UsageError("/contact", "A contact name can't hold control characters.")
+    return SetContact(number, name)
+
+
+def _contact_number(words: list[str], start: int, region: str) -> tuple[NumberTarget, int]:
+    """The phone number a contact is for: not a person (they have a name) nor a sip: URI."""
+    word = words[start]
+    if _user(word) is not None:
+        raise UsageError(
+            "/contact", f"`{_clip(word)}` is a Slack user, who has a name already: name numbers."
+        )
+    if word.lower().startswith("sip:"):
+        raise UsageError("/contact", "Contacts name phone numbers, not sip: addresses.")
+    if not _DIGITS.match(word) and not word.lower().startswith("tel:"):
+        raise UsageError("/contact", f"`{_clip(word)}` is not a phone number.")
+    target, used = _party(words, start, region, "/contact")
+    assert isinstance(target, NumberTarget)
+    return target, used
 
 
 def _call(words: list[str], region: str) -> Command:

@@ -119,6 +119,16 @@ class ChatSurface(Protocol):
         """The id of the channel called `name` (a plain `#ops`), if there is one."""
         ...
 
+    def channel_members(self, channel: str) -> frozenset[str]:
+        """The users in a channel (none when the bridge can't see it), for who may read what
+        was said there."""
+        ...
+
+    def send_file(self, user: str, filename: str, content: bytes, comment: str) -> str:
+        """Give a file to one user privately (a direct message in Slack, a saved file in the
+        console); returns where they will find it, in words for the answer."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from bot.core.commands import Target
 from bot.core.domain import CallStatus, ChatError, OutcomeUnknown, TelephonyError
-from bot.core.mrkdwn import escape
 from bot.core.numbers import NumberRejected, check_allowed, display
 from bot.core.ports import ChatSurface, Telephony
 from bot.services.cards import call_card, unknown_call_card
@@ -152,8 +151,7 @@ class Calls:
         return call_card(call, self._label(call.calling_party), self._label(call.called_party))
 
     def _label(self, uri: str) -> str:
-        user = self.directory.user_with(display(uri))
-        return f"<@{user}>" if user else escape(display(uri))
+        return self.directory.label(uri)
 
     def _me(self, actor: str) -> Party:
         number = self.directory.number_of(actor)

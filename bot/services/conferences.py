@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from bot.core.commands import Target
 from bot.core.domain import ConferenceStatus, OutcomeUnknown, ParticipantStatus, TelephonyError
-from bot.core.mrkdwn import escape
 from bot.core.numbers import display
 from bot.core.ports import ChatSurface, Telephony
 from bot.services.cards import conference_card
@@ -210,8 +209,8 @@ class Conferences:
             participants = tx.conferences.participants(conference_id)
         labels = {}
         for p in participants:
-            user = p.slack_user_id or self.directory.user_with(display(p.uri))
-            labels[p.participant_id] = f"<@{user}>" if user else escape(display(p.uri))
+            user = p.slack_user_id
+            labels[p.participant_id] = f"<@{user}>" if user else self.directory.label(p.uri)
         return conference_card(conference, participants, labels)
 
     def _live(self, conference_id: str):

@@ -11,13 +11,19 @@ from bot.core import cards
 from bot.core.commands import (
     USAGE,
     Command,
+    ExportHistory,
+    ForgetContact,
     Help,
+    ListContacts,
     ListRoutes,
     PlaceCall,
     RemoveRoute,
     SendSms,
+    SetContact,
     SetPhone,
     SetRoute,
+    ShowContact,
+    ShowHistory,
     ShowPhone,
     StartConference,
     Target,
@@ -26,7 +32,9 @@ from bot.core.commands import (
 from bot.core.domain import ChatError, TelephonyError
 from bot.services.calls import Calls
 from bot.services.conferences import Conferences
+from bot.services.contacts import Contacts
 from bot.services.errors import Rejected
+from bot.services.history import History
 from bot.services.messaging import Messaging
 from bot.services.parties import Directory
 from bot.services.routes import Routes
@@ -57,6 +65,8 @@ class Dispatcher:
     messaging: Messaging
     calls: Calls
     conferences: Conferences
+    contacts: Contacts
+    history: History
 
     def run(self, who: Invocation, command: Command) -> str | None:
         """Carry out a parsed command; the answer for the user (ephemeral), if any."""
@@ -99,6 +109,18 @@ class Dispatcher:
                 return self.directory.register(who.user_id, user, number)
             case VerifyPhone(code):
                 return self.directory.verify(who.user_id, code)
+            case ShowHistory(party):
+                return self.history.show(who.user_id, party)
+            case ExportHistory(number):
+                return self.history.export(who.user_id, number)
+            case ListContacts():
+                return self.contacts.describe()
+            case ShowContact(number):
+                return self.contacts.show(number)
+            case SetContact(number, name):
+                return self.contacts.set(who.user_id, number, name)
+            case ForgetContact(number):
+                return self.contacts.forget(who.user_id, number)
         raise AssertionError(f"unhandled command {command!r}")
 
 

@@ -188,7 +188,7 @@ class Inbound:
         """Post one text (or recognise it as posted); False if an earlier attempt to post
         it may still be on its way to Slack."""
         number = number_from_uri(message.sender)
-        party = Party(f"tel:{number}", self._directory.user_with(number))
+        party = self._directory.known(f"tel:{number}")
         conversation_id, thread_ts = self._messaging.thread_for(party, channel)
         ts = self._already_posted(channel, thread_ts, message)
         if ts is None:

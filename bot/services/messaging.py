@@ -27,6 +27,7 @@ from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.core.sms_text import measure
 from bot.observability.metrics import Metrics
 from bot.services.errors import Rejected
+from bot.services.notes import is_note, keep_note
 from bot.services.parties import Directory, Party
 from bot.services.telephony_errors import explain
 from storage import Database
@@ -87,6 +88,9 @@ class Messaging:
             conversation = tx.conversations.by_thread(channel, thread_ts)
         if conversation is None:
             return  # an ordinary Slack thread, not one of ours
+        if is_note(text):  # for the team only: kept and marked, never texted
+            keep_note(self.db, self.chat, actor, conversation, ts, text)
+            return
         if has_files:
             self.chat.post_ephemeral(channel, actor, FILES_NOTE)
         if not text.strip():
@@ -125,8 +129,7 @@ class Messaging:
             return conversation.id, conversation.thread_ts
         thread_ts = self.chat.post(
             channel,
-            f":speech_balloon: Texts with {party.label}. Reply in this thread to text "
-            f"{escape(number)}.",
+            thread_header(party),
             metadata={"event_type": "web21c_conversation", "event_payload": {"number": number}},
         )
         with self.db.transaction() as tx:
@@ -300,6 +303,14 @@ class Messaging:
                     message.channel_id, message.slack_ts, STATUS_REACTIONS[MessageStatus(old)]
                 )
             self.chat.react(message.channel_id, message.slack_ts, STATUS_REACTIONS[status.status])
+
+
+def thread_header(party: Party) -> str:
+    """The first post of a conversation's thread (edited when the number is given a name)."""
+    return (
+        f":speech_balloon: Texts with {party.label}. Reply in this thread to text "
+        f"{escape(party.number)}."
+    )
 
 
 def unknown_post(sender: str, text: str, number: str, eventing: bool) -> str:

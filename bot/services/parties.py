@@ -89,11 +89,17 @@ class Party:
 
     uri: str
     user_id: str | None = None
+    name: str | None = None  # the team's contact name for the number (/contact), if any
 
     @property
     def label(self) -> str:
-        """For messages (mrkdwn): a mention, or the address, which may have come from outside."""
-        return f"<@{self.user_id}>" if self.user_id else escape(display(self.uri))
+        """For messages (mrkdwn): a mention, or the address (with its contact name), both of
+        which may have come from outside, so escaped."""
+        if self.user_id:
+            return f"<@{self.user_id}>"
+        if self.name:
+            return f"{escape(self.name)} ({escape(display(self.uri))})"
+        return escape(display(self.uri))
 
     @property
     def number(self) -> str:
@@ -194,6 +200,20 @@ class Directory:
             entry = tx.directory.owner_of(number)
         return entry.slack_user_id if entry else None
 
+    def known(self, uri: str) -> Party:
+        """The party at an address as the team knows it: the user it proves to be, else the
+        number's contact name."""
+        number = display(uri)
+        user = self.user_with(number)
+        if user:
+            return Party(uri, user)
+        with self.db.transaction() as tx:
+            contact = tx.contacts.get(number)
+        return Party(uri, None, contact.name if contact else None)
+
+    def label(self, uri: str) -> str:
+        return self.known(uri).label
+
     def party(self, target: Target, *, sms: bool = False) -> Party:
         """Resolve a typed target to a Party, applying the number policy."""
         verb = "texts" if sms else "calls"
@@ -213,7 +233,7 @@ class Directory:
             uri = self.policy.sip(target.text, verb)
             return Party(uri, None)
         number = self.policy.number(target.text, verb)
-        return Party(number.uri, self.user_with(number.e164))
+        return self.known(number.uri)
 
     def register(self, actor: str, target: UserTarget | None, text: str) -> str:
         """`/phone <number>` texts the actor a code; an admin's `/phone [@user] <number>` is

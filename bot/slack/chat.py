@@ -166,6 +166,30 @@ class SlackChat:
                 return channel["id"]
         return None
 
+    def channel_members(self, channel: str) -> frozenset[str]:
+        try:
+            return frozenset(self._paginate("conversations_members", "members", channel=channel))
+        except ChatError as error:
+            if error.reason in ("channel_not_found", "not_in_channel"):
+                return frozenset()  # a channel the bridge can't see: nobody is shown in it
+            raise
+
+    # --- files -----------------------------------------------------------------------------
+
+    def send_file(self, user: str, filename: str, content: bytes, comment: str) -> str:
+        """Upload to the user's direct message with the bridge (files_upload_v2)."""
+        im = self._call("conversations_open", "", users=user)["channel"]["id"]
+        self._call(
+            "files_upload_v2",
+            im,
+            channel=im,
+            filename=filename,
+            title=filename,
+            content=content,
+            initial_comment=comment,
+        )
+        return f"in your direct messages with the bridge as `{filename}`"
+
     def _user(self, user_id: str) -> dict | None:
         def fetch() -> dict | None:
             try:

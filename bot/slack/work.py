@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from slack_bolt.context.respond import Respond
 
-from bot.core.commands import StartConference, UsageError, parse
+from bot.core.commands import SetContact, StartConference, UsageError, parse
 from bot.core.ports import ChatSurface
 from bot.queue.side_effects import write_withheld
 from bot.queue.work_queue import WorkKind
@@ -42,6 +43,8 @@ def slack_work(
         except UsageError as error:  # the ack checked it; a newer parser may disagree
             reply = str(error)
         else:
+            if isinstance(parsed, SetContact):  # a name as typed, not as Slack escaped it
+                parsed = replace(parsed, name=to_plain(parsed.name, user_name))
             reply = dispatcher.run(who, parsed)
         _respond(work.get("response_url"), reply)
 

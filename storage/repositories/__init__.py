@@ -3,10 +3,13 @@
 from storage.repositories.audit import AuditRepository
 from storage.repositories.calls import CallRepository
 from storage.repositories.conferences import ConferenceRepository
+from storage.repositories.contacts import ContactRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.directory import DirectoryRepository
 from storage.repositories.events import HandledEventRepository
+from storage.repositories.history import HistoryRepository
 from storage.repositories.messages import MessageRepository
+from storage.repositories.notes import NoteRepository
 from storage.repositories.opt_outs import OptOutRepository
 from storage.repositories.routes import RouteRepository
 from storage.repositories.verifications import VerificationRepository
@@ -16,10 +19,13 @@ __all__ = [
     "AuditRepository",
     "CallRepository",
     "ConferenceRepository",
+    "ContactRepository",
     "ConversationRepository",
     "DirectoryRepository",
     "HandledEventRepository",
+    "HistoryRepository",
     "MessageRepository",
+    "NoteRepository",
     "OptOutRepository",
     "RouteRepository",
     "VerificationRepository",

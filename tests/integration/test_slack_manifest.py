@@ -106,6 +106,8 @@ def test_the_scopes_cover_the_web_api_methods_the_bridge_calls():
         "users:read",
         "channels:read",
         "channels:history",
+        "files:write",  # /sms export (files_upload_v2)
+        "im:write",  # ... to the requester's direct message (conversations.open)
     }
     assert needed <= scopes
     assert _manifest()["settings"]["socket_mode_enabled"] is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.slackapi import chat, conversations, reactions, users, views
+from tests.slackapi import chat, conversations, files, reactions, users, views
 from tests.slackapi.identity import APP_ID, BOT_NAME, TEAM_DOMAIN, TEAM_ID, TEAM_NAME
 from tests.slackapi.params import Params, SlackError
 from tests.slackapi.state import SlackState
@@ -50,6 +50,7 @@ METHODS: dict[str, Method] = {
     "bots.info": bots_info,
     **chat.METHODS,
     **conversations.METHODS,
+    **files.METHODS,
     **reactions.METHODS,
     **users.METHODS,
     **views.METHODS,

@@ -274,3 +274,27 @@ class CallRecord:
     error: str | None
     at: float  # time.monotonic()
     channel: str | None = None
+
+
+@dataclass
+class Upload:
+    """A file on its way in through files.getUploadURLExternal, its upload URL and
+    files.completeUploadExternal (what files_upload_v2 does), and where it was shared."""
+
+    id: str
+    filename: str
+    length: int
+    content: bytes | None = None  # None until its bytes reach the upload URL
+    title: str | None = None
+    channel: str | None = None  # set once completed and shared
+    initial_comment: str | None = None
+    message_ts: str | None = None
+
+    def as_api(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.filename,
+            "title": self.title or self.filename,
+            "size": len(self.content or b""),
+            "channels": [self.channel] if self.channel else [],
+        }

@@ -22,6 +22,7 @@ from tests.slackapi.models import (
     Message,
     ResponsePost,
     ResponseUrl,
+    Upload,
     User,
     View,
 )
@@ -65,6 +66,7 @@ class SlackState:
         self.response_post_log: list[ResponsePost] = []
         self.call_log: list[CallRecord] = []
         self.triggers: dict[str, float] = {}
+        self.uploads: dict[str, Upload] = {}  # file id -> upload (files_upload_v2)
         self.users[BOT_USER_ID] = User(
             id=BOT_USER_ID, name=BOT_NAME, real_name="Web21C", is_bot=True, bot_id=BOT_ID
         )
@@ -295,6 +297,19 @@ class SlackState:
                     if (user is None or e.user == user)
                     and (channel is None or e.channel == channel)
                 ]
+            )
+
+    def shared_files(self, channel: str | None = None) -> list[Upload]:
+        """Completed uploads, oldest first (in `channel` only, if given), as copies."""
+        with self.lock:
+            shared = [u for u in self.uploads.values() if u.channel is not None]
+            return [copy.deepcopy(u) for u in shared if channel is None or u.channel == channel]
+
+    def im_with(self, user_id: str) -> str | None:
+        """The id of the bot's direct message channel with a user, if one was opened."""
+        with self.lock:
+            return next(
+                (c.id for c in self.channels.values() if c.is_im and c.im_user == user_id), None
             )
 
     def reactions(self, channel: str, ts: str) -> dict[str, list[str]]:

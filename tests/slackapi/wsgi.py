@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tests.slackapi import files
 from tests.slackapi.faults import Verdict
 from tests.slackapi.methods import METHODS
 from tests.slackapi.models import CallRecord
@@ -86,6 +87,8 @@ class SlackApiApp:
         verb = environ.get("REQUEST_METHOD", "GET")
         if path.startswith("/api/"):
             status, payload, headers = self._api_call(path[len("/api/") :], environ)
+        elif path.startswith(files.UPLOAD_PATH) and verb == "POST":
+            return self._upload(path[len(files.UPLOAD_PATH) :].strip("/"), environ, start_response)
         elif path.startswith("/response/") and verb == "POST":
             status, payload, headers = self._response_url(path[len("/response/") :], environ)
         elif path in ("/", "/healthz"):
@@ -102,6 +105,18 @@ class SlackApiApp:
             ],
         )
         return [body]
+
+    def _upload(self, file_id: str, environ: dict, start_response: StartResponse) -> list[bytes]:
+        """An upload URL handed out by files.getUploadURLExternal: the file's bytes, raw."""
+        body = read_body(environ)
+        with self.state.lock:
+            status, text = files.receive_upload(self.state, file_id, body)
+        answer = text.encode()
+        start_response(
+            _REASONS.get(status, f"{status} Error"),
+            [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(answer)))],
+        )
+        return [answer]
 
     def _response_url(self, url_id: str, environ: dict):
         body = read_body(environ)

@@ -1,0 +1,49 @@
+"""Notes, contacts, history and export in the console, as a person would type them (the same
+grammar and services as Slack; the export is a file whose path is printed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_console_session import ConsoleSession
+
+ECHO = "+447700900000"
+
+
+@pytest.fixture
+def session(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # where the console saves exports
+    console = ConsoleSession(tmp_path)
+    yield console
+    if console.process.poll() is None:
+        console.process.kill()
+    console.process.wait(timeout=10)
+
+
+def test_notes_contacts_history_and_export_in_the_console(session, tmp_path):
+    session.expect(r"HTTP server listening on http://127\.0\.0\.1:\d+")
+    session.type(f"/contact {ECHO} Echo <b>Phone</b>")
+    session.expect(rf"\{ECHO} is now called Echo &lt;b&gt;Phone&lt;/b&gt; for everyone")
+    session.type(f"/sms {ECHO} hello")
+    session.expect(rf"\[thread 1\] .*Texts with Echo &lt;b&gt;Phone&lt;/b&gt; \(\{ECHO}\)")
+    session.expect(rf"\*Echo &lt;b&gt;Phone&lt;/b&gt; \(\{ECHO}\)\*: bridge Echo: hello")
+    session.type("reply 1 note: the echo phone answers everything")
+    session.expect(r":memo:")
+    session.type(f"/sms history {ECHO}")
+    session.expect(r"Texts and calls with Echo .* \(all, oldest first\)")
+    session.type(f"/sms export {ECHO}")
+    path = Path(session.expect(r"is saved to (\S+\.csv)\.").group(1))
+    assert path.is_relative_to(tmp_path)
+    rows = list(csv.reader(io.StringIO(path.read_text())))
+    kinds = [(row[1], row[2], row[5]) for row in rows[1:]]
+    assert kinds == [
+        ("text", "out", "hello"),
+        ("text", "in", "bridge Echo: hello"),
+        ("note", "", "note: the echo phone answers everything"),
+    ]  # the note was kept, and no text of it went out (its echo would be a row too)
+    session.type("quit")
+    session.process.wait(timeout=15)
