@@ -31,6 +31,7 @@ from bot.services.dispatch import Dispatcher
 from bot.services.inbound import Inbound
 from bot.services.messaging import Messaging, SmsSettings
 from bot.services.parties import Directory, Policy
+from bot.services.retention import Retention
 from bot.services.routes import Routes
 from bot.services.tracking import LiveTracking
 from storage import Database, LeaseManager
@@ -65,6 +66,7 @@ class Services:
     tracking: LiveTracking
     dispatcher: Dispatcher
     work: WorkQueue
+    retention: Retention
 
     def poll_inbound(self) -> None:
         """One inbound cycle: fetch every routed keyword, post all channels at once (each
@@ -80,6 +82,7 @@ class Services:
     def housekeeping(self) -> None:
         with self.db.transaction() as tx:
             tx.events.purge_expired(self.clock.now())
+        self.retention.purge()  # bounded batches, each its own transaction
 
     def close(self) -> None:
         self.inbound.close()
@@ -105,6 +108,7 @@ def wire_services(
     calls = Calls(db, telephony, chat, directory, policy)
     conferences = Conferences(db, telephony, chat, directory, policy)
     routes = Routes(db, chat, policy)
+    retention = Retention(db, clock, policy, settings.retention_days, settings.default_region)
     return Services(
         db=db,
         telephony=telephony,
@@ -122,8 +126,11 @@ def wire_services(
         ),
         deliveries=Deliveries(db, telephony, messaging),
         tracking=LiveTracking(db, calls, conferences),
-        dispatcher=Dispatcher(directory, routes, messaging, calls, conferences),
+        dispatcher=Dispatcher(
+            directory, routes, messaging, calls, conferences, retention=retention
+        ),
         work=WorkQueue(db, clock, metrics),
+        retention=retention,
     )
 
 

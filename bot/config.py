@@ -54,6 +54,7 @@ class Settings:
     log_level: str = "INFO"
     sandbox_port: int = 3001
     sandbox_speed: float = 1.0
+    retention_days: int | None = None  # None: texts and call records are kept until forgotten
 
     @property
     def slack_configured(self) -> bool:
@@ -132,6 +133,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         ),
         sandbox_port=_port(env, "SANDBOX_PORT", Settings.sandbox_port),
         sandbox_speed=_number(env, "SANDBOX_SPEED", Settings.sandbox_speed),
+        retention_days=_retention_days(env),
     )
 
 
@@ -240,3 +242,20 @@ def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, 
     if value not in choices:
         raise ConfigError(key, "one of " + ", ".join(choices), value)
     return value
+
+
+MAX_RETENTION_DAYS = 36_500
+
+
+def _retention_days(env: Mapping[str, str]) -> int | None:
+    """RETENTION_DAYS: unset or `off` keeps everything; a number of days deletes older texts."""
+    value = env.get("RETENTION_DAYS")
+    if value is None or value.lower() == "off":
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_RETENTION_DAYS:
+        raise ConfigError(
+            "RETENTION_DAYS",
+            f"a whole number of days from 1 to {MAX_RETENTION_DAYS}, or off",
+            value,
+        )
+    return int(value)

@@ -30,6 +30,7 @@ from storage.repositories import (
     HandledEventRepository,
     MessageRepository,
     OptOutRepository,
+    RetentionRepository,
     RouteRepository,
     WorkRepository,
 )
@@ -84,6 +85,10 @@ class Transaction:
     @cached_property
     def work(self) -> WorkRepository:
         return WorkRepository(self.connection, self._clock)
+
+    @cached_property
+    def retention(self) -> RetentionRepository:
+        return RetentionRepository(self.connection, self._clock)
 
 
 class Database:

@@ -18,6 +18,7 @@ USAGE = {
     "/sms": (
         "Usage: `/sms <number or @user> <text>` · `/sms route <keyword> [#channel]` · "
         "`/sms unroute <keyword>` · `/sms routes`\nExample: `/sms +447700900123 running late`"
+        "\nAdmins: `/sms forget <number>` deletes everything the bridge stores about a number"
     ),
     "/call": (
         "Usage: `/call <@user or number> [<@user or number>]` rings the first party, then "
@@ -110,6 +111,13 @@ class ListRoutes:
 
 
 @dataclass(frozen=True)
+class ForgetNumber:
+    """Delete what is stored about one number (admins); checked by the service."""
+
+    number: str
+
+
+@dataclass(frozen=True)
 class PlaceCall:
     parties: tuple[Target, ...]  # one (the invoker is rung first) or two
 
@@ -136,6 +144,7 @@ Command = (
     | SetRoute
     | RemoveRoute
     | ListRoutes
+    | ForgetNumber
     | PlaceCall
     | StartConference
     | ShowPhone
@@ -166,6 +175,10 @@ def _sms(words: list[str], region: str) -> Command:
         return SetRoute(_keyword("/sms", words[1]), channel)
     if head == "unroute" and len(words) == 2:
         return RemoveRoute(_keyword("/sms", words[1]))
+    if head == "forget":
+        if len(words) == 1:
+            raise UsageError("/sms", "`forget` takes the number to forget.")
+        return ForgetNumber(" ".join(words[1:]))
     if head in ("route", "unroute", "routes") and not _is_party_start(words[0]):
         raise UsageError("/sms", f"`{head}` takes a keyword (and for route, a #channel).")
     target, used = _party(words, 0, region, "/sms")

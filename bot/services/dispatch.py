@@ -11,6 +11,7 @@ from bot.core import cards
 from bot.core.commands import (
     USAGE,
     Command,
+    ForgetNumber,
     Help,
     ListRoutes,
     PlaceCall,
@@ -28,6 +29,7 @@ from bot.services.conferences import Conferences
 from bot.services.errors import Rejected
 from bot.services.messaging import Messaging
 from bot.services.parties import Directory
+from bot.services.retention import Retention
 from bot.services.routes import Routes
 from bot.services.telephony_errors import explain
 
@@ -56,6 +58,7 @@ class Dispatcher:
     messaging: Messaging
     calls: Calls
     conferences: Conferences
+    retention: Retention | None = None  # `/sms forget`
 
     def run(self, who: Invocation, command: Command) -> str | None:
         """Carry out a parsed command; the answer for the user (ephemeral), if any."""
@@ -88,6 +91,10 @@ class Dispatcher:
                 return self.routes.remove(who.user_id, keyword)
             case ListRoutes():
                 return self.routes.describe()
+            case ForgetNumber(number):
+                if self.retention is None:
+                    return "This bridge cannot forget numbers (no retention service is wired)."
+                return self.retention.forget(who.user_id, number)
             case PlaceCall(parties):
                 return self.calls.place(who.user_id, who.channel_id, parties)
             case StartConference(parties):

@@ -8,6 +8,7 @@ from storage.repositories.directory import DirectoryRepository
 from storage.repositories.events import HandledEventRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.opt_outs import OptOutRepository
+from storage.repositories.retention import RetentionRepository
 from storage.repositories.routes import RouteRepository
 from storage.repositories.work import WorkRepository
 
@@ -20,6 +21,7 @@ __all__ = [
     "HandledEventRepository",
     "MessageRepository",
     "OptOutRepository",
+    "RetentionRepository",
     "RouteRepository",
     "WorkRepository",
 ]
