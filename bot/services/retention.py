@@ -14,6 +14,7 @@ audit log and opt-outs are kept (see the repository's docstring).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +33,9 @@ from storage.repositories.retention import BATCH
 log = logging.getLogger(__name__)
 
 FORGET_ACTION = "number.forget"
+# Between two full batches: room for writers waiting on the database (SQLite's busy handler
+# sleeps between tries, so a loop that commits and at once writes again would starve them).
+BATCH_PAUSE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Retention:
     policy: Policy
     days: int | None  # None: retention is off
     default_region: str = "GB"
+    pause: Callable[[float], None] = time.sleep
 
     def purge(self) -> Purged:
         """Delete what is older than the retention period and no longer needed."""
@@ -125,6 +130,7 @@ class Retention:
             total += done
             if done < BATCH:
                 return total
+            self.pause(BATCH_PAUSE_SECONDS)
 
     def _number(self, typed: str) -> str:
         """The number as the bridge stores it: E.164, or a SIP URI as is. No country or

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.core.commands import ForgetNumber
 from bot.services.dispatch import Invocation
-from bot.services.retention import FORGET_ACTION, Retention
+from bot.services.retention import BATCH_PAUSE_SECONDS, FORGET_ACTION, Retention
 from tests import history
 from tests.unit.services.conftest import ADMIN, CHANNEL
 
@@ -24,17 +24,14 @@ def test_someone_not_an_admin_is_told_why_and_nothing_is_deleted(services, clock
     _seed(services, clock, 1, "a")
     answer = services.dispatcher.run(Invocation("UALICE", CHANNEL), ForgetNumber(NUMBER))
     assert answer == (
-        "Only admins can make the bridge forget a number (ask one of the people in "
-        "ADMIN_USER_IDS)."
+        "Only admins can make the bridge forget a number (ask one of the people in ADMIN_USER_IDS)."
     )
     with services.db.transaction() as tx:
         assert tx.messages.by_web21c_id("in", "a-0") is not None
         assert [e.action for e in tx.audit.recent()] == []
 
 
-def test_an_admin_is_told_what_went_and_the_audit_log_says_only_that_it_happened(
-    services, clock
-):
+def test_an_admin_is_told_what_went_and_the_audit_log_says_only_that_it_happened(services, clock):
     _seed(services, clock, 1, "a")
     with services.db.transaction() as tx:
         tx.opt_outs.opt_out(NUMBER, "STOP", clock.now())
@@ -68,3 +65,12 @@ def test_a_purge_deletes_only_what_is_older_than_the_retention_period(services, 
         assert tx.messages.by_web21c_id("in", "old-0") is None
         assert tx.messages.by_web21c_id("in", "young-0") is not None
         assert tx.calls.get("old-call") is None and tx.calls.get("young-call") is not None
+
+
+def test_a_purge_pauses_between_full_batches_so_waiting_writers_get_in(services, clock):
+    with history.at(services.db.url, clock.now() - timedelta(days=40)) as old:
+        history.finished_inbound(old, NUMBER, CHANNEL, 1001, "bulk")
+    pauses: list[float] = []
+    retention = Retention(services.db, clock, services.policy, 30, pause=pauses.append)
+    assert retention.purge().texts == 1001
+    assert pauses == [BATCH_PAUSE_SECONDS, BATCH_PAUSE_SECONDS]  # after each full batch only
