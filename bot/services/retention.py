@@ -113,7 +113,8 @@ class Retention:
         ]
         answer = f"Forgot {number}: " + ", ".join(counts) + "."
         if audit:
-            answer += f" {_count(audit, 'audit entry', 'audit entries')} no longer name it."
+            verb = "names" if audit == 1 else "name"
+            answer += f" {_count(audit, 'audit entry', 'audit entries')} no longer {verb} it."
         if opted_out:
             answer += (
                 " Its opt-out is kept: they texted STOP, and the bridge must go on honouring "

@@ -182,7 +182,7 @@ def test_forget_by_an_admin_deletes_the_numbers_data_and_audits_only_that_it_hap
         answer = bridge.wait_for_response(url)
 
         assert answer.startswith(f"Forgot {NUMBER}: 2 texts, 0 calls, 1 conversation, ")
-        assert "1 audit entry no longer name it" in answer
+        assert "1 audit entry no longer names it." in answer
         senders = {row.sender for row in _rows(bridge, select(MessageRow.sender))}
         assert senders == {"tel:+447700900102"}
         numbers = {row.phone_number for row in _rows(bridge, select(ConversationRow))}
