@@ -39,6 +39,7 @@ from bot.services.inbound_cycle import InboundCycle
 from bot.services.messaging import Messaging, SmsSettings
 from bot.services.opting import Opting, OptReplies
 from bot.services.parties import Directory, Policy
+from bot.services.retention import Retention
 from bot.services.routes import Routes
 from bot.services.tracking import LiveTracking
 from bot.services.verification import VerificationSettings
@@ -76,6 +77,7 @@ class Services:
     dispatcher: Dispatcher
     work: WorkQueue
     inbound_cycle: InboundCycle
+    retention: Retention
 
     def poll_inbound(self) -> None:
         """One inbound cycle (bot.services.inbound_cycle): fetch, act on STOP/START/HELP,
@@ -85,6 +87,7 @@ class Services:
     def housekeeping(self) -> None:
         with self.db.transaction() as tx:
             tx.events.purge_expired(self.clock.now())
+        self.retention.purge()  # bounded batches, each its own transaction
 
     def close(self) -> None:
         self.inbound_cycle.close()
@@ -136,6 +139,7 @@ def wire_services(
     )
     replies = OptReplies(settings.opt_out_reply, settings.opt_in_reply, settings.help_reply)
     opting = Opting(db, telephony, chat, clock, policy, metrics, settings.web21c_from, replies)
+    retention = Retention(db, clock, policy, settings.retention_days, settings.default_region)
     return Services(
         db=db,
         telephony=telephony,
@@ -159,9 +163,11 @@ def wire_services(
             conferences,
             Contacts(db, chat, directory, clock),
             History(db, chat, directory),
+            retention=retention,
         ),
         work=WorkQueue(db, clock, metrics),
         inbound_cycle=InboundCycle(db, telephony, inbound, opting),
+        retention=retention,
     )
 
 

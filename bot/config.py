@@ -75,6 +75,7 @@ class Settings:
         "Text STOP to get no more texts, START to get them again."
     )
     work_claim_seconds: float = 30.0  # how soon another worker takes a dead worker's work
+    retention_days: int | None = None  # None: texts and call records are kept until forgotten
 
     @property
     def slack_configured(self) -> bool:
@@ -160,6 +161,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
         opt_in_reply=_reply(env, "OPT_IN_REPLY", Settings.opt_in_reply, segments=1),
         help_reply=_reply(env, "HELP_REPLY", Settings.help_reply, segments=3),
         work_claim_seconds=_number(env, "WORK_CLAIM_SECONDS", Settings.work_claim_seconds),
+        retention_days=_retention_days(env),
     )
 
 
@@ -324,3 +326,20 @@ def _choice(env: Mapping[str, str], key: str, default: str, choices: tuple[str, 
     if value not in choices:
         raise ConfigError(key, "one of " + ", ".join(choices), value)
     return value
+
+
+MAX_RETENTION_DAYS = 36_500
+
+
+def _retention_days(env: Mapping[str, str]) -> int | None:
+    """RETENTION_DAYS: unset or `off` keeps everything; a number of days deletes older texts."""
+    value = env.get("RETENTION_DAYS")
+    if value is None or value.lower() == "off":
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_RETENTION_DAYS:
+        raise ConfigError(
+            "RETENTION_DAYS",
+            f"a whole number of days from 1 to {MAX_RETENTION_DAYS}, or off",
+            value,
+        )
+    return int(value)

@@ -33,6 +33,7 @@ from storage.repositories import (
     MessageRepository,
     NoteRepository,
     OptOutRepository,
+    RetentionRepository,
     RouteRepository,
     VerificationRepository,
     WorkRepository,
@@ -104,6 +105,10 @@ class Transaction:
     @cached_property
     def history(self) -> HistoryRepository:
         return HistoryRepository(self.connection, self._clock)
+
+    @cached_property
+    def retention(self) -> RetentionRepository:
+        return RetentionRepository(self.connection, self._clock)
 
 
 class Database:

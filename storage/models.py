@@ -122,7 +122,7 @@ class MessageRow(Base):
     sender: Mapped[str]  # a Slack user id (outbound) or a phone URI (inbound)
     keyword: Mapped[str | None]  # inbound only, lowercased
     received_at: Mapped[datetime | None]  # inbound: when Web21C received it
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention deletes by age
     post_started_at: Mapped[datetime | None]  # inbound: a Slack post was attempted
     posted_at: Mapped[datetime | None]
     cleared_at: Mapped[datetime | None]  # inbound: when cleared at Web21C
@@ -164,7 +164,7 @@ class CallRow(Base):
     termination_cause: Mapped[str | None]  # bot.core.domain.CallTerminationCause
     start_time: Mapped[datetime | None]
     duration: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention deletes by age
     ended_at: Mapped[datetime | None]
 
 
@@ -182,7 +182,7 @@ class ConferenceRow(Base):
     start_time: Mapped[datetime | None]
     duration: Mapped[int] = mapped_column(Integer)
     number_of_participants: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # retention deletes by age
     ended_at: Mapped[datetime | None]
 
 

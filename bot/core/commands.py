@@ -23,6 +23,7 @@ USAGE = {
         "`/sms history <number or @user>` shows your last 20 texts and calls with them · "
         "`/sms export <number>` sends you the whole conversation as a CSV file\n"
         "Example: `/sms +447700900123 running late`"
+        "\nAdmins: `/sms forget <number>` deletes everything the bridge stores about a number"
     ),
     "/call": (
         "Usage: `/call <@user or number> [<@user or number>]` rings the first party, then "
@@ -124,6 +125,13 @@ class ListRoutes:
 
 
 @dataclass(frozen=True)
+class ForgetNumber:
+    """Delete what is stored about one number (admins); checked by the service."""
+
+    number: str
+
+
+@dataclass(frozen=True)
 class PlaceCall:
     parties: tuple[Target, ...]  # one (the invoker is rung first) or two
 
@@ -186,6 +194,7 @@ Command = (
     | SetRoute
     | RemoveRoute
     | ListRoutes
+    | ForgetNumber
     | PlaceCall
     | StartConference
     | ShowPhone
@@ -231,6 +240,10 @@ def _sms(words: list[str], region: str) -> Command:
         return RemoveRoute(_keyword("/sms", words[1]))
     if head in ("history", "export") and not _is_party_start(words[0]):
         return _history(head, words[1:], region)
+    if head == "forget":
+        if len(words) == 1:
+            raise UsageError("/sms", "`forget` takes the number to forget.")
+        return ForgetNumber(" ".join(words[1:]))
     if head in ("route", "unroute", "routes") and not _is_party_start(words[0]):
         raise UsageError("/sms", f"`{head}` takes a keyword (and for route, a #channel).")
     target, used = _party(words, 0, region, "/sms")

@@ -13,6 +13,7 @@ from bot.core.commands import (
     Command,
     ExportHistory,
     ForgetContact,
+    ForgetNumber,
     Help,
     ListContacts,
     ListRoutes,
@@ -37,6 +38,7 @@ from bot.services.errors import Rejected
 from bot.services.history import History
 from bot.services.messaging import Messaging
 from bot.services.parties import Directory
+from bot.services.retention import Retention
 from bot.services.routes import Routes
 from bot.services.telephony_errors import explain
 
@@ -67,6 +69,7 @@ class Dispatcher:
     conferences: Conferences
     contacts: Contacts
     history: History
+    retention: Retention | None = None  # `/sms forget`
 
     def run(self, who: Invocation, command: Command) -> str | None:
         """Carry out a parsed command; the answer for the user (ephemeral), if any."""
@@ -99,6 +102,10 @@ class Dispatcher:
                 return self.routes.remove(who.user_id, keyword)
             case ListRoutes():
                 return self.routes.describe()
+            case ForgetNumber(number):
+                if self.retention is None:
+                    return "This bridge cannot forget numbers (no retention service is wired)."
+                return self.retention.forget(who.user_id, number)
             case PlaceCall(parties):
                 return self.calls.place(who.user_id, who.channel_id, parties)
             case StartConference(parties):

@@ -11,6 +11,7 @@ from storage.repositories.history import HistoryRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.notes import NoteRepository
 from storage.repositories.opt_outs import OptOutRepository
+from storage.repositories.retention import RetentionRepository
 from storage.repositories.routes import RouteRepository
 from storage.repositories.verifications import VerificationRepository
 from storage.repositories.work import WorkRepository
@@ -27,6 +28,7 @@ __all__ = [
     "MessageRepository",
     "NoteRepository",
     "OptOutRepository",
+    "RetentionRepository",
     "RouteRepository",
     "VerificationRepository",
     "WorkRepository",
