@@ -4,7 +4,7 @@ tests' fake servers use it).
 waitress was chosen by measurement (bench/http_servers.py, docs/benchmarks.md): beside
 cheroot it answered a Slack-sized burst as fast, and it alone refuses ambiguous framing
 (a doubled or signed Content-Length, a transfer coding it does not implement) that the
-other passed to the app. It reads each request whole on its I/O thread, so a slow client
+other passed to the app; all of them get a 400 here. It reads each request whole on its I/O thread, so a slow client
 ties up a connection slot, never an app thread.
 
 The limits below are waitress's own, set to what the bridge's callers need:
@@ -27,6 +27,8 @@ import threading
 from collections.abc import Callable, Iterable
 
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError, TransferEncodingNotImplemented
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,22 @@ IDLE_TIMEOUT_SECONDS = 75.0  # longer than the keep-alive of common load balance
 MAX_HEADER_BYTES = 32 * 1024  # Slack sends ~1 KB; proxies in front add a few hundred bytes
 MAX_BODY_BYTES = 8 * 1024 * 1024  # the apps set tighter limits of their own
 POLL_SECONDS = 0.2  # how soon the loop notices stop() if its wake-up is lost
+
+
+class _StrictRequestParser(HTTPRequestParser):
+    """waitress's parser, but a transfer coding it does not implement is a 400 like any
+    other framing the server cannot read (waitress answers 501): to a client it means "this
+    request is malformed here", and the request is refused whole either way."""
+
+    def parse_header(self, header_plus: bytes) -> None:
+        try:
+            super().parse_header(header_plus)
+        except TransferEncodingNotImplemented as error:
+            raise ParsingError(error.args[0]) from None
+
+
+class _StrictChannel(HTTPChannel):
+    parser_class = _StrictRequestParser
 
 
 class HttpServer:
@@ -76,6 +94,7 @@ class HttpServer:
             max_request_body_size=max_body_bytes,
             asyncore_use_poll=True,  # select() cannot watch descriptors past 1023
         )
+        self._server.channel_class = _StrictChannel
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self.name = name

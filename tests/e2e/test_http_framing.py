@@ -46,8 +46,8 @@ FRAMINGS = {
     "a signed Content-Length": (b"Content-Length: +2\r\n", b"400"),
     "an underscore in Content-Length": (b"Content-Length: 0_2\r\n", b"400"),
     "a hex Content-Length": (b"Content-Length: 0x2\r\n", b"400"),
-    "a transfer coding it does not implement": (b"Transfer-Encoding: gzip\r\n", b"501"),
-    "chunked, not last": (b"Transfer-Encoding: chunked, identity\r\n", b"501"),
+    "a transfer coding it does not implement": (b"Transfer-Encoding: gzip\r\n", b"400"),
+    "chunked, not last": (b"Transfer-Encoding: chunked, identity\r\n", b"400"),
 }
 
 
