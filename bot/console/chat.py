@@ -30,6 +30,8 @@ CONSOLE_CHANNEL = "CCONSOLE"
 INBOUND_METADATA = "web21c_inbound"  # bot.services.inbound tags the texts it posts with it
 REACTION_WORDS = {name: STATUS_WORDS[status] for status, name in STATUS_REACTIONS.items()}
 REACTION_WORDS["no_entry_sign"] = ":no_entry_sign: not sent"
+REACTION_WORDS["memo"] = ":memo: internal note, not texted"
+REACTION_WORDS["warning"] = ":warning: Web21C did not answer; it may have been sent"
 _CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
 SNIPPET = 40  # characters of a message quoted on its state's line
 

@@ -4,8 +4,8 @@ tests' fake servers use it).
 waitress was chosen by measurement (bench/http_servers.py, docs/benchmarks.md): beside
 cheroot it answered a Slack-sized burst as fast, and it alone refuses ambiguous framing
 (a doubled or signed Content-Length, a transfer coding it does not implement) that the
-other passed to the app; all of them get a 400 here. It reads each request whole on its I/O thread, so a slow client
-ties up a connection slot, never an app thread.
+other passed to the app; all of them get a 400 here. It reads each request whole on its I/O
+thread, so a slow client ties up a connection slot, never an app thread.
 
 The limits below are waitress's own, set to what the bridge's callers need:
 - header bytes per request (`max_header_bytes`, 431 past it) and body bytes

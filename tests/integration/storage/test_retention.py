@@ -133,8 +133,8 @@ def test_forgetting_a_number_deletes_what_names_it_and_redacts_the_audit_log(dat
         keep = history.finished_inbound(old, OTHER, "C1", 1, "other").message_ids
         keep += history.outbound(old, "+4477009001234", "C1", "longer").message_ids
         with old.transaction() as tx:
-            tx.directory.set_number("UBOB", NUMBER, "registered")
-            tx.directory.set_number("UCAROL", OTHER, "registered")
+            tx.directory.set_number("UBOB", NUMBER, "verified")
+            tx.directory.set_number("UCAROL", OTHER, "verified")
             tx.opt_outs.opt_out(NUMBER, "STOP", OLD)
             tx.audit.record("UALICE", "sms.send", NUMBER, "msg-1")
             tx.audit.record("UALICE", "call.place", f"{NUMBER} -> {OTHER}", "call-1")

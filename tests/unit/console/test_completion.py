@@ -16,7 +16,7 @@ def _complete(wired, text: str) -> list[str]:
 
 def test_command_words_complete(wired):
     assert _complete(wired, "re") == ["reply"]
-    assert set(_complete(wired, "/c")) == {"/call", "/conf"}
+    assert set(_complete(wired, "/c")) == {"/call", "/conf", "/contact"}
     assert set(_complete(wired, "/sms rou")) == {"route", "routes"}
 
 

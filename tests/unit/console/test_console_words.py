@@ -17,7 +17,9 @@ MISUSES = {
     "card": "Usage: card <card> shows a card whole",
     "/call": "Usage: /call <@user or number> [<@user or number>] rings the first party",
     "frobnicate": "frobnicate is not a console command. Type help for what the console accepts.",
-    "/dial 123": "/dial is not a command here; the console knows /sms, /call, /conf, /phone.",
+    "/dial 123": (
+        "/dial is not a command here; the console knows /sms, /call, /conf, /phone, /contact."
+    ),
     "help reply": "Usage: reply <thread> <text>",
     "help /sms": "Usage: /sms <number or @user> <text>",
 }
