@@ -166,10 +166,11 @@ def test_forget_by_an_admin_deletes_the_numbers_data_and_audits_only_that_it_hap
     with running_bridge(tmp_path, slack, sandbox) as bridge:
         admin = SandboxAdmin(bridge.sandbox.url)
         _route(bridge)
+        _route(bridge, "bridge")  # replies come under the reply keyword (REPLY_KEYWORD)
         status, ack, _ = bridge.command("/sms", f"{NUMBER} is the pizza on its way?")
         assert (status, ack) == (200, "")
         thread = _header_ts(bridge, GENERAL, NUMBER)
-        admin.text_in(SENDER, "pizza yes")
+        admin.text_in(SENDER, "bridge yes")
         bridge.slack.state.wait_for(
             lambda s: len(s.replies(GENERAL, thread)) >= 2, what="the answer in the thread"
         )
