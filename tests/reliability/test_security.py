@@ -153,7 +153,10 @@ def test_toll_fraud_guards_hold_through_the_stack(two_country_bridge, logs):
         with db.transaction() as tx:
             return tx.conferences.live()
 
-    (conference, *_) = wired.slack.state.wait_for(recorded, what="a conference recorded")
+    # Alice's commands run one after another (#13.4): this one waits for her attempts above.
+    (conference, *_) = wired.slack.state.wait_for(
+        recorded, timeout=60, what="a conference recorded"
+    )
     metadata = f"{conference.conference_id}|{GENERAL}"
     values = {INVITE_BLOCK: {INVITE_INPUT: "09065 123456"}}
     status, _ = wired.post(view_submission_body(INVITE_MODAL, metadata, values, "UALICE"))
