@@ -60,6 +60,19 @@ class SlackFrontEnd:
             raise NotQueued(NOT_QUEUED.format(reason=refusal)) from None
 
 
+class _NoTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when it is given a client, then
+    warns on every start that the token goes unused: the client carries the same token, so
+    the warning says nothing an operator can act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOG = logging.getLogger("slack_bolt.App")
+_BOLT_LOG.addFilter(_NoTokenWarning())
+
+
 def create_bolt_app(client: WebClient, signing_secret: str | None, front: SlackFrontEnd) -> App:
     app = App(
         client=client,
