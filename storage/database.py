@@ -25,6 +25,7 @@ from storage.repositories import (
     AuditRepository,
     CallRepository,
     ConferenceRepository,
+    ConsoleViewRepository,
     ConversationRepository,
     DirectoryRepository,
     HandledEventRepository,
@@ -89,6 +90,10 @@ class Transaction:
     @cached_property
     def work(self) -> WorkRepository:
         return WorkRepository(self.connection, self._clock)
+
+    @cached_property
+    def console_view(self) -> ConsoleViewRepository:
+        return ConsoleViewRepository(self.connection, self._clock)
 
 
 class Database:
