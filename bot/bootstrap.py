@@ -6,7 +6,7 @@ concrete adapter stands behind each port:
 - storage: storage.Database on DATABASE_URL (an embedded SQLite file is migrated here);
 - telephony: adapters.web21c.Web21CClient on WEB21C_ENDPOINT, or on a sandbox started
   in-process when that is unset;
-- chat: Slack (bot.slack) when Slack credentials are set, else the terminal (bot.console.terminal).
+- chat: Slack (bot.slack) when Slack credentials are set, else the terminal (bot.console).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from storage.repositories import (
     AuditRepository,
     CallRepository,
     ConferenceRepository,
+    ConsoleViewRepository,
     ContactRepository,
     ConversationRepository,
     DirectoryRepository,
@@ -109,6 +110,10 @@ class Transaction:
     @cached_property
     def retention(self) -> RetentionRepository:
         return RetentionRepository(self.connection, self._clock)
+
+    @cached_property
+    def console_view(self) -> ConsoleViewRepository:
+        return ConsoleViewRepository(self.connection, self._clock)
 
 
 class Database:

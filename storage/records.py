@@ -186,3 +186,41 @@ class Note:
     author: str
     text: str
     created_at: datetime
+
+
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    """A conversation's Slack thread, as the console lists it."""
+
+    thread_ts: str
+    channel_id: str
+    phone_number: str
+
+
+@dataclass(frozen=True)
+class CallCard:
+    """What a call's card shows; status as stored (a bot.core.domain.CallStatus value)."""
+
+    card_ts: str
+    status: str
+    calling_party: str
+    called_party: str
+
+
+@dataclass(frozen=True)
+class ConferenceCard:
+    """What a conference's card shows; status as stored (a ConferenceStatus value)."""
+
+    card_ts: str
+    status: str
+    number_of_participants: int | None
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """A message's stored text, and the ts of its conversation's thread if it has one."""
+
+    text: str
+    thread_ts: str | None

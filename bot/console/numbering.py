@@ -12,15 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from storage import Database
-from storage.models import CallRow, ConferenceRow, ConversationRow, MessageRow
-
-_conversations = ConversationRow.__table__
-_messages = MessageRow.__table__
-_calls = CallRow.__table__
-_conferences = ConferenceRow.__table__
 
 
 def _order(ts: str) -> tuple[float, str]:
@@ -42,22 +34,11 @@ class Numbering:
     @classmethod
     def load(cls, db: Database) -> Numbering:
         with db.transaction() as tx:
-            conn = tx.connection
-            threads = conn.execute(
-                select(_conversations.c.thread_ts).where(_conversations.c.thread_ts.is_not(None))
-            ).scalars()
-            threads = list(dict.fromkeys(threads))
-            cards = [
-                ts
-                for table in (_calls, _conferences)
-                for ts in conn.execute(
-                    select(table.c.card_ts).where(table.c.card_ts.is_not(None))
-                ).scalars()
-            ]
-            highest = [
-                conn.execute(select(func.max(column))).scalar()
-                for column in (_messages.c.slack_ts, _calls.c.card_ts, _conferences.c.card_ts)
-            ]
+            view = tx.console_view
+            threads = list(dict.fromkeys(thread.thread_ts for thread in view.threads()))
+            cards = [card.card_ts for card in view.call_cards()]
+            cards += [card.card_ts for card in view.conference_cards()]
+            highest = view.highest_stamps()
         stamps = [ts for ts in (*threads, *cards, *highest) if ts]
         last = max(
             (int(_order(ts)[0]) for ts in stamps if _order(ts)[0] != float("inf")), default=0
@@ -125,54 +106,41 @@ class Records:
         self._db = db
 
     def threads(self) -> dict[str, ThreadInfo]:
-        c = _conversations.c
         with self._db.transaction() as tx:
-            rows = tx.connection.execute(
-                select(c.thread_ts, c.channel_id, c.phone_number).where(c.thread_ts.is_not(None))
-            ).all()
+            threads = tx.console_view.threads()
         return {
-            row.thread_ts: ThreadInfo(row.thread_ts, row.channel_id, row.phone_number)
-            for row in rows
+            thread.thread_ts: ThreadInfo(thread.thread_ts, thread.channel_id, thread.phone_number)
+            for thread in threads
         }
 
     def cards(self) -> dict[str, CardInfo]:
-        calls, conferences = _calls.c, _conferences.c
         with self._db.transaction() as tx:
-            conn = tx.connection
-            found = {
-                row.card_ts: CardInfo(
-                    row.card_ts,
-                    "call",
-                    row.status != "CallTerminated",
-                    f"{_number(row.calling_party)} → {_number(row.called_party)}",
-                )
-                for row in conn.execute(
-                    select(
-                        calls.card_ts, calls.status, calls.calling_party, calls.called_party
-                    ).where(calls.card_ts.is_not(None))
-                )
-            }
-            for row in conn.execute(
-                select(
-                    conferences.card_ts, conferences.status, conferences.number_of_participants
-                ).where(conferences.card_ts.is_not(None))
-            ):
-                count = row.number_of_participants or 0
-                found[row.card_ts] = CardInfo(
-                    row.card_ts, "conference", row.status != "Terminated", f"{count} connected"
-                )
+            calls = tx.console_view.call_cards()
+            conferences = tx.console_view.conference_cards()
+        found = {
+            call.card_ts: CardInfo(
+                call.card_ts,
+                "call",
+                call.status != "CallTerminated",
+                f"{_number(call.calling_party)} → {_number(call.called_party)}",
+            )
+            for call in calls
+        }
+        for conference in conferences:
+            count = conference.number_of_participants or 0
+            found[conference.card_ts] = CardInfo(
+                conference.card_ts,
+                "conference",
+                conference.status != "Terminated",
+                f"{count} connected",
+            )
         return found
 
     def message(self, channel_id: str, ts: str) -> tuple[str | None, str | None]:
         """The stored text of the message at ts, and the ts of its thread, if known."""
-        m, c = _messages.c, _conversations.c
         with self._db.transaction() as tx:
-            row = tx.connection.execute(
-                select(m.text, c.thread_ts)
-                .select_from(_messages.outerjoin(_conversations, m.conversation_id == c.id))
-                .where(m.channel_id == channel_id, m.slack_ts == ts)
-            ).first()
-        return (row.text, row.thread_ts) if row else (None, None)
+            stored = tx.console_view.text_at(channel_id, ts)
+        return (stored.text, stored.thread_ts) if stored else (None, None)
 
 
 def _number(uri: str | None) -> str:

@@ -3,6 +3,7 @@
 from storage.repositories.audit import AuditRepository
 from storage.repositories.calls import CallRepository
 from storage.repositories.conferences import ConferenceRepository
+from storage.repositories.console_view import ConsoleViewRepository
 from storage.repositories.contacts import ContactRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.directory import DirectoryRepository
@@ -20,6 +21,7 @@ __all__ = [
     "AuditRepository",
     "CallRepository",
     "ConferenceRepository",
+    "ConsoleViewRepository",
     "ContactRepository",
     "ConversationRepository",
     "DirectoryRepository",
