@@ -180,7 +180,11 @@ def test_a_non_member_may_not_read_or_export_and_is_told_why(bridge):
     state = bridge.slack.state
     state.add_channel("sales", channel_id="CSALES", private=True, members={"UALICE"})
     _, _, url = bridge.command("/sms", f"{JANE} your quote", user="UALICE", channel="CSALES")
-    _thread(bridge, JANE, "CSALES")
+    # Alice's send and Bob's questions are different users' work, so they may run side by
+    # side: wait until the text reached Web21C (it is recorded before it is sent).
+    bridge.slack.state.wait_for(
+        lambda s: "your quote" in _sent_texts(bridge) or None, what="the text sent"
+    )
     refusal = (
         f"The conversation with {JANE} lives in <#CSALES>: only admins and members of that "
         "channel may read or export it, and you are not one."
