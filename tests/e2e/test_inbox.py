@@ -45,6 +45,9 @@ def _delivered(bridge, channel: str, thread_ts: str, count: int):
 def test_a_note_is_never_texted_and_is_marked_with_a_memo(bridge):
     bridge.command("/sms", "07700 900123 hello")
     parent = _thread(bridge, "+447700900123")
+    # The thread's replies and Alice's /sms are different work, run side by side: a reply
+    # that beats the thread being stored is not yet in a conversation, so wait for the text.
+    bridge.slack.state.wait_for(lambda s: "hello" in _sent_texts(bridge) or None, what="sent")
     _, note = bridge.reply_in_thread(GENERAL, parent.ts, "UBOB", "Note: she is a VIP, be nice")
     _, private = bridge.reply_in_thread(GENERAL, parent.ts, "UBOB", "PRIVATE: refund approved")
     _, reply = bridge.reply_in_thread(GENERAL, parent.ts, "UBOB", "on our way")
