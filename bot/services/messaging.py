@@ -134,7 +134,22 @@ class Messaging:
         )
         with self.db.transaction() as tx:
             tx.conversations.set_thread(conversation.id, thread_ts)
+        self._rename_if_named_meanwhile(party, channel, thread_ts)
         return conversation.id, thread_ts
+
+    def _rename_if_named_meanwhile(self, party: Party, channel: str, thread_ts: str) -> None:
+        """A `/contact` that lands between posting this header and storing its thread finds
+        no thread to edit; the name it stored is read here, after the thread is, so one of
+        the two always edits the header."""
+        if party.user_id:
+            return  # shown as the user, whatever the number is called
+        now = self.directory.known(party.uri)
+        if now.label == party.label:
+            return
+        try:
+            self.chat.update(channel, thread_ts, thread_header(now))
+        except ChatError as error:
+            log.warning("header %s in %s not renamed: %s", thread_ts, channel, error.reason)
 
     def _check_sendable(self, party: Party, text: str) -> None:
         with self.db.transaction() as tx:

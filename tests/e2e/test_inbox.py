@@ -45,6 +45,9 @@ def _delivered(bridge, channel: str, thread_ts: str, count: int):
 def test_a_note_is_never_texted_and_is_marked_with_a_memo(bridge):
     bridge.command("/sms", "07700 900123 hello")
     parent = _thread(bridge, "+447700900123")
+    # The thread's replies and Alice's /sms are different work, run side by side: a reply
+    # that beats the thread being stored is not yet in a conversation, so wait for the text.
+    bridge.slack.state.wait_for(lambda s: "hello" in _sent_texts(bridge) or None, what="sent")
     _, note = bridge.reply_in_thread(GENERAL, parent.ts, "UBOB", "Note: she is a VIP, be nice")
     _, private = bridge.reply_in_thread(GENERAL, parent.ts, "UBOB", "PRIVATE: refund approved")
     _, reply = bridge.reply_in_thread(GENERAL, parent.ts, "UBOB", "on our way")
@@ -180,7 +183,11 @@ def test_a_non_member_may_not_read_or_export_and_is_told_why(bridge):
     state = bridge.slack.state
     state.add_channel("sales", channel_id="CSALES", private=True, members={"UALICE"})
     _, _, url = bridge.command("/sms", f"{JANE} your quote", user="UALICE", channel="CSALES")
-    _thread(bridge, JANE, "CSALES")
+    # Alice's send and Bob's questions are different users' work, so they may run side by
+    # side: wait until the text reached Web21C (it is recorded before it is sent).
+    bridge.slack.state.wait_for(
+        lambda s: "your quote" in _sent_texts(bridge) or None, what="the text sent"
+    )
     refusal = (
         f"The conversation with {JANE} lives in <#CSALES>: only admins and members of that "
         "channel may read or export it, and you are not one."

@@ -94,6 +94,24 @@ def test_naming_a_number_edits_its_header_and_labels_later_posts(services, telep
     assert chat.thread(CHANNEL, parent.ts)[-1].text == f"*Jane Doe ({JANE})*: bridge thanks"
 
 
+def test_a_name_given_while_the_header_is_being_posted_still_reaches_it(services, chat):
+    """`/contact` runs on another worker: here it lands after the header is posted and before
+    its thread is stored, so it finds no thread to edit; the new thread must pick the name up."""
+    post = chat.post
+    named = []
+
+    def post_then_name(channel, text, **kwargs):
+        ts = post(channel, text, **kwargs)
+        if text.startswith(":speech_balloon:") and not named:
+            named.append(services.dispatcher.contacts.set("UALICE", NumberTarget(JANE), "Jane"))
+        return ts
+
+    chat.post = post_then_name  # this fake's own hook: the interleaving two workers can make
+    parent = _thread(services, chat)
+    assert named == [f"{JANE} is now called Jane for everyone."]
+    assert parent.text.startswith(f":speech_balloon: Texts with Jane ({JANE}).")
+
+
 def test_a_hostile_name_is_shown_inert_everywhere(services, chat):
     services.dispatcher.contacts.set("UALICE", NumberTarget(JANE), "<!channel> <@UADMIN>")
     parent = _thread(services, chat)
