@@ -1,5 +1,6 @@
-"""Retention: texts are personal data, so the bridge deletes them once RETENTION_DAYS have
-passed, and forgets one number entirely when an admin asks (`/sms forget <number>`).
+"""Retention: texts and notes are personal data, so the bridge deletes them once
+RETENTION_DAYS have passed, and forgets one number entirely when an admin asks
+(`/sms forget <number>`): its texts, notes, calls, conversations and contact name.
 
 Both work in batches (storage.repositories.retention), each batch its own short transaction,
 so texts arriving meanwhile are recorded, posted and cleared as usual.
@@ -43,13 +44,14 @@ class Purged:
     """How many rows one retention run deleted, by kind."""
 
     texts: int = 0
+    notes: int = 0
     calls: int = 0
     conferences: int = 0
     conversations: int = 0
 
     @property
     def total(self) -> int:
-        return self.texts + self.calls + self.conferences + self.conversations
+        return self.texts + self.notes + self.calls + self.conferences + self.conversations
 
 
 @dataclass
@@ -70,15 +72,18 @@ class Retention:
         idle_before = now - max(timedelta(days=self.days), CONVERSATION_WINDOW)
         purged = Purged(
             texts=self._batches(lambda tx: tx.retention.purge_texts(before)),
+            notes=self._batches(lambda tx: tx.retention.purge_notes(before)),
             calls=self._batches(lambda tx: tx.retention.purge_calls(before)),
             conferences=self._batches(lambda tx: tx.retention.purge_conferences(before)),
             conversations=self._batches(lambda tx: tx.retention.purge_conversations(idle_before)),
         )
         if purged.total:
             log.info(
-                "retention (%d days) deleted %d texts, %d calls, %d conferences, %d conversations",
+                "retention (%d days) deleted %d texts, %d notes, %d calls, %d conferences, "
+                "%d conversations",
                 self.days,
                 purged.texts,
+                purged.notes,
                 purged.calls,
                 purged.conferences,
                 purged.conversations,
@@ -95,9 +100,11 @@ class Retention:
         number = self._number(typed)
         texts = self._batches(lambda tx: tx.retention.forget_texts(number))
         calls = self._batches(lambda tx: tx.retention.forget_calls(number))
+        notes = self._batches(lambda tx: tx.retention.forget_notes(number))
         audit = self._batches(lambda tx: tx.retention.redact_audit(number))
         with self.db.transaction() as tx:
             conversations = tx.retention.forget_conversations(number)
+            named = tx.retention.forget_contact(number)
             invitations = tx.retention.forget_participants(number)
             entries = tx.retention.forget_directory(number)
             opted_out = tx.opt_outs.is_opted_out(number)
@@ -108,6 +115,8 @@ class Retention:
             _count(texts, "text"),
             _count(calls, "call"),
             _count(conversations, "conversation"),
+            _count(notes, "note"),
+            *(["its contact name"] if named else []),
             _count(invitations, "conference invitation"),
             _count(entries, "directory entry", "directory entries"),
         ]

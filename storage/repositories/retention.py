@@ -1,4 +1,4 @@
-"""Deleting personal data: texts, calls and conferences past the retention period, and
+"""Deleting personal data: texts, notes, calls and conferences past the retention period, and
 everything stored about one number when an admin asks the bridge to forget it.
 
 Every method deletes at most `limit` rows and returns how many it deleted, so the caller runs
@@ -13,10 +13,14 @@ What retention keeps, however old:
   unknown (Web21C took it but never answered): a delivery callback may still settle it;
 - a call or conference not yet terminated;
 - a conversation (number, channel, Slack thread) active since `idle_before`, one still
-  referenced by a kept text, or one whose number has a text waiting to be posted;
-- the audit log and opt-outs (never touched here).
-A future table of personal data (notes, say) gets its own purge_* method here and a line in
-bot.services.retention.PURGES.
+  referenced by a kept text or a kept note, or one whose number has a text waiting to be
+  posted;
+- the audit log and opt-outs (never touched here; forgetting a number redacts the audit log).
+Notes hang off a conversation with ON DELETE CASCADE, but deleting a conversation here
+deletes its notes itself in the same transaction rather than trust the foreign key to be
+enforced on every connection (SQLite enforces it only with PRAGMA foreign_keys=ON).
+A future table of personal data gets its own purge_* and forget_* methods here and a line in
+bot.services.retention.Retention.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from storage.models import (
     AuditRow,
     CallRow,
     ConferenceRow,
+    ContactRow,
     ConversationRow,
     DirectoryEntryRow,
     MessageRow,
+    NoteRow,
     ParticipantRow,
     RecipientRow,
 )
@@ -47,9 +53,14 @@ _conf = ConferenceRow.__table__
 _p = ParticipantRow.__table__
 _d = DirectoryEntryRow.__table__
 _a = AuditRow.__table__
+_n = NoteRow.__table__
+_ct = ContactRow.__table__
 
 BATCH = 500
 FORGOTTEN = "(forgotten number)"
+FORGOTTEN_NAME = "(forgotten name)"
+# Audit actions whose detail is the contact name given to the target number.
+CONTACT_ACTIONS = ("contact.set", "contact.forget")
 CALL_STATUS_ENDED = "CallTerminated"  # bot.core.domain.CallStatus.TERMINATED
 CONFERENCE_STATUS_ENDED = "Terminated"  # bot.core.domain.ConferenceStatus.TERMINATED
 
@@ -79,6 +90,16 @@ class RetentionRepository(Repository):
             and_(_m.c.created_at < before, or_(_INBOUND_DONE, _OUTBOUND_DONE)), limit
         )
 
+    def purge_notes(self, before: datetime, limit: int = BATCH) -> int:
+        """Delete up to `limit` notes written before `before`, whichever conversation they
+        are in (an open conversation's old notes go like its old texts)."""
+        condition = _n.c.created_at < before
+        picked = select(_n.c.id).where(condition).limit(limit)
+        deleted = self._conn.execute(
+            delete(_n).where(_n.c.id.in_(picked), condition).returning(_n.c.id)
+        )
+        return len(deleted.all())
+
     def purge_calls(self, before: datetime, limit: int = BATCH) -> int:
         """Delete up to `limit` ended calls placed before `before`."""
         condition = and_(_calls.c.created_at < before, _calls.c.status == CALL_STATUS_ENDED)
@@ -107,8 +128,8 @@ class RetentionRepository(Repository):
 
     def purge_conversations(self, idle_before: datetime, limit: int = BATCH) -> int:
         """Delete up to `limit` conversations idle since before `idle_before` that no kept
-        text refers to and whose number has no text waiting to be posted (that text will
-        thread into it)."""
+        text or note refers to and whose number has no text waiting to be posted (that text
+        will thread into it)."""
         waiting = exists().where(
             _m.c.direction == Direction.INBOUND.value,
             _m.c.posted_at.is_(None),
@@ -117,11 +138,16 @@ class RetentionRepository(Repository):
         condition = and_(
             _c.c.last_activity_at < idle_before,
             ~exists().where(_m.c.conversation_id == _c.c.id),
+            ~exists().where(_n.c.conversation_id == _c.c.id),
             ~waiting,
         )
-        picked = select(_c.c.id).where(condition).limit(limit)
+        ids = list(self._conn.execute(select(_c.c.id).where(condition).limit(limit)).scalars())
+        if not ids:
+            return 0
+        # A note written since the pick would otherwise block (or cascade with) the delete.
+        self._conn.execute(delete(_n).where(_n.c.conversation_id.in_(ids)))
         deleted = self._conn.execute(
-            delete(_c).where(_c.c.id.in_(picked), condition).returning(_c.c.id)
+            delete(_c).where(_c.c.id.in_(ids), condition).returning(_c.c.id)
         )
         return len(deleted.all())
 
@@ -139,10 +165,24 @@ class RetentionRepository(Repository):
         )
         return self._delete_messages(condition, limit)
 
+    def forget_notes(self, number: str, limit: int = BATCH) -> int:
+        """Delete up to `limit` notes in the number's conversations."""
+        conversations = select(_c.c.id).where(_c.c.phone_number == number)
+        picked = select(_n.c.id).where(_n.c.conversation_id.in_(conversations)).limit(limit)
+        deleted = self._conn.execute(delete(_n).where(_n.c.id.in_(picked)).returning(_n.c.id))
+        return len(deleted.all())
+
     def forget_conversations(self, number: str) -> int:
-        """Delete the number's conversations (their thread mappings); its texts go first."""
+        """Delete the number's conversations (their thread mappings); its texts and notes go
+        first, and any note written since goes with them here."""
+        conversations = select(_c.c.id).where(_c.c.phone_number == number)
+        self._conn.execute(delete(_n).where(_n.c.conversation_id.in_(conversations)))
         result = self._conn.execute(delete(_c).where(_c.c.phone_number == number))
         return result.rowcount
+
+    def forget_contact(self, number: str) -> bool:
+        """Delete the number's shared contact name; whether it had one."""
+        return self._conn.execute(delete(_ct).where(_ct.c.phone_number == number)).rowcount > 0
 
     def forget_calls(self, number: str, limit: int = BATCH) -> int:
         uris = uris_of(number)
@@ -166,15 +206,20 @@ class RetentionRepository(Repository):
 
     def redact_audit(self, number: str, limit: int = BATCH) -> int:
         """Replace the number in up to `limit` audit entries with FORGOTTEN, keeping who did
-        what and when. Only whole parties are replaced (`+4477...1` never inside `+4477...12`)."""
+        what and when. Only whole parties are replaced (`+4477...1` never inside `+4477...12`).
+        A contact entry about the number loses the name too: the name is about that person."""
         mentions = or_(
             _a.c.target.contains(number, autoescape=True),
             _a.c.detail.contains(number, autoescape=True),
         )
         changed = 0
-        rows = self._conn.execute(select(_a.c.id, _a.c.target, _a.c.detail).where(mentions))
+        rows = self._conn.execute(
+            select(_a.c.id, _a.c.action, _a.c.target, _a.c.detail).where(mentions)
+        )
         for row in rows.all():
             target, detail = _redact(row.target, number), _redact(row.detail, number)
+            if row.action in CONTACT_ACTIONS and target != row.target:
+                detail = FORGOTTEN_NAME
             if (target, detail) != (row.target, row.detail):
                 self._conn.execute(
                     update(_a).where(_a.c.id == row.id).values(target=target, detail=detail)

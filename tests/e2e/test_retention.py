@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bot.services.retention import FORGET_ACTION
-from storage.models import CallRow, ConversationRow, MessageRow
+from storage.models import CallRow, ContactRow, ConversationRow, MessageRow, NoteRow
 from storage.types import utcnow
 from tests import history
 from tests.e2e.conftest import GENERAL, running_bridge
@@ -59,11 +59,21 @@ def test_retention_deletes_old_texts_and_calls_and_keeps_what_is_still_needed(
         url = bridge.bridge.settings.database_url
         with history.at(url, utcnow() - timedelta(days=40)) as old:
             history.finished_inbound(old, OLD_NUMBER, "COPS", 5, "hist")
-            history.outbound(old, NUMBER, "COPS", "hist-out")
+            open_one = history.outbound(old, NUMBER, "COPS", "hist-out").conversation_id
             history.outbound(old, OLD_NUMBER, "C2", "hist-maybe", unknown=True)
             history.call(old, NUMBER, OLD_NUMBER, "hist-call")
+            with old.transaction() as tx:
+                tx.notes.add(open_one, "COPS", "1.1", "UBOB", "an old note")
+        _, note = bridge.reply_in_thread("COPS", thread, "UBOB", "note: a note of today")
+        bridge.slack.state.wait_for(
+            lambda s: "memo" in s.reactions("COPS", note.ts) or None, what="today's note kept"
+        )
 
         _housekeeping(bridge)
+
+        assert [row.text for row in _rows(bridge, select(NoteRow.text))] == [
+            "note: a note of today"
+        ]
 
         texts = {row.text for row in _rows(bridge, select(MessageRow.text))}
         # today's text, and the old one a delivery callback may still settle
@@ -74,10 +84,11 @@ def test_retention_deletes_old_texts_and_calls_and_keeps_what_is_still_needed(
 
         admin.text_in(SENDER, "pizza again")  # the open conversation still threads
         bridge.slack.state.wait_for(
-            lambda s: len(s.replies("COPS", thread)) == 2, what="the second text in the thread"
+            lambda s: len(s.replies("COPS", thread)) == 3, what="the second text in the thread"
         )
         assert [r.text for r in bridge.slack.state.replies("COPS", thread)] == [
             f"*{NUMBER}*: pizza today",
+            "note: a note of today",  # the team's note, in Slack as written
             f"*{NUMBER}*: pizza again",
         ]
 
@@ -166,24 +177,34 @@ def test_forget_by_an_admin_deletes_the_numbers_data_and_audits_only_that_it_hap
     with running_bridge(tmp_path, slack, sandbox) as bridge:
         admin = SandboxAdmin(bridge.sandbox.url)
         _route(bridge)
-        _route(bridge, "bridge")  # replies come under the reply keyword (REPLY_KEYWORD)
         status, ack, _ = bridge.command("/sms", f"{NUMBER} is the pizza on its way?")
         assert (status, ack) == (200, "")
         thread = _header_ts(bridge, GENERAL, NUMBER)
-        admin.text_in(SENDER, "bridge yes")
-        bridge.slack.state.wait_for(
-            lambda s: len(s.replies(GENERAL, thread)) >= 2, what="the answer in the thread"
-        )
-        wait_cleared(admin)
-        admin.text_in("tel:+447700900102", "pizza someone else")
+        admin.text_in(SENDER, "pizza yes")  # a routed keyword wins: its own thread in #ops
         wait_for_inbound(bridge, "COPS", 1)
         wait_cleared(admin)
+        for text in ("note: she is a VIP", "private: refund approved"):
+            _, note = bridge.reply_in_thread(GENERAL, thread, "UBOB", text)
+            bridge.slack.state.wait_for(
+                lambda s, m=note: "memo" in s.reactions(GENERAL, m.ts) or None,
+                what="the :memo: mark on a note",
+            )
+        _, _, url = bridge.command("/contact", "07700 900101 Jane Doe", user="UBOB")
+        assert "is now called Jane Doe" in bridge.wait_for_response(url)
+        admin.text_in("tel:+447700900102", "pizza someone else")
+        wait_for_inbound(bridge, "COPS", 2)
+        wait_cleared(admin)
+        assert len(_rows(bridge, select(NoteRow.id))) == 2
 
         _, _, url = bridge.command("/sms", "forget 07700 900101", user="UADMIN")
         answer = bridge.wait_for_response(url)
 
-        assert answer.startswith(f"Forgot {NUMBER}: 2 texts, 0 calls, 1 conversation, ")
-        assert "1 audit entry no longer names it." in answer
+        assert answer.startswith(
+            f"Forgot {NUMBER}: 2 texts, 0 calls, 2 conversations, 2 notes, its contact name, "
+        ), answer
+        assert "4 audit entries no longer name it." in answer  # sms.send, 2 note.add, contact
+        assert _rows(bridge, select(NoteRow.id)) == []
+        assert _rows(bridge, select(ContactRow.phone_number)) == []
         senders = {row.sender for row in _rows(bridge, select(MessageRow.sender))}
         assert senders == {"tel:+447700900102"}
         numbers = {row.phone_number for row in _rows(bridge, select(ConversationRow))}
@@ -197,6 +218,7 @@ def test_forget_by_an_admin_deletes_the_numbers_data_and_audits_only_that_it_hap
             "",
         )
         assert not any(NUMBER in e.target or NUMBER in e.detail for e in entries)
+        assert not any("Jane Doe" in e.detail for e in entries)
 
 
 def test_forget_by_someone_not_an_admin_is_refused_and_deletes_nothing(bridge):

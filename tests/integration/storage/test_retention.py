@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.core.domain import MessageStatus
 from storage.models import (
     AuditRow,
     CallRow,
     ConferenceRow,
+    ContactRow,
     ConversationRow,
     MessageRow,
+    NoteRow,
     ParticipantRow,
     RecipientRow,
 )
-from storage.repositories.retention import FORGOTTEN
+from storage.repositories.retention import FORGOTTEN, FORGOTTEN_NAME
 from storage.types import utcnow
 from tests import history
 
@@ -133,8 +135,8 @@ def test_forgetting_a_number_deletes_what_names_it_and_redacts_the_audit_log(dat
         keep = history.finished_inbound(old, OTHER, "C1", 1, "other").message_ids
         keep += history.outbound(old, "+4477009001234", "C1", "longer").message_ids
         with old.transaction() as tx:
-            tx.directory.set_number("UBOB", NUMBER, "verified")
-            tx.directory.set_number("UCAROL", OTHER, "verified")
+            tx.directory.set_number("UBOB", NUMBER, "admin")
+            tx.directory.set_number("UCAROL", OTHER, "admin")
             tx.opt_outs.opt_out(NUMBER, "STOP", OLD)
             tx.audit.record("UALICE", "sms.send", NUMBER, "msg-1")
             tx.audit.record("UALICE", "call.place", f"{NUMBER} -> {OTHER}", "call-1")
@@ -177,3 +179,104 @@ def test_forgetting_in_batches_stops_at_the_limit(database):
         history.finished_inbound(old, NUMBER, "C1", 7, "in")
     sizes = _drain(database, lambda tx: tx.retention.forget_texts(NUMBER, limit=3))
     assert sizes == [3, 3, 1, 0]
+
+
+def _note(db, conversation_id: int, text: str) -> int:
+    with db.transaction() as tx:
+        return tx.notes.add(conversation_id, "C1", f"{text}.ts", "UBOB", text).id
+
+
+def test_old_notes_go_in_batches_and_newer_ones_stay(database):
+    with history.at(database.url, OLD) as old:
+        conversation = history.outbound(old, NUMBER, "C1", "talk").conversation_id
+        for n in range(7):
+            _note(old, conversation, f"old note {n}")
+    with history.at(database.url, NOW) as new:
+        kept = {_note(new, conversation, "new note")}
+
+    sizes = _drain(database, lambda tx: tx.retention.purge_notes(BEFORE, limit=3))
+
+    assert sizes == [3, 3, 1, 0]
+    assert _ids(database, NoteRow.__table__) == kept
+
+
+def test_a_conversation_with_a_kept_note_stays_and_a_purged_one_leaves_no_notes(database):
+    with history.at(database.url, OLD) as old:
+        idle = history.outbound(old, NUMBER, "C1", "idle").conversation_id
+        _note(old, idle, "old note")
+        noted = history.outbound(old, OTHER, "C1", "noted").conversation_id
+    with history.at(database.url, NOW) as new:
+        kept = _note(new, noted, "a note written after the conversation went quiet")
+    _drain(database, lambda tx: tx.retention.purge_texts(BEFORE))
+    _drain(database, lambda tx: tx.retention.purge_notes(BEFORE))
+
+    assert sum(_drain(database, lambda tx: tx.retention.purge_conversations(BEFORE))) == 1
+
+    assert _ids(database, ConversationRow.__table__) == {noted}  # its note is still kept
+    assert _ids(database, NoteRow.__table__) == {kept}
+
+
+def test_deleting_a_conversation_cascades_to_its_notes_at_the_database(database):
+    """The foreign key itself: SQLite enforces it only with PRAGMA foreign_keys=ON on the
+    connection, so check both engines delete a conversation's notes with it."""
+    with history.at(database.url, OLD) as old:
+        conversation = history.outbound(old, NUMBER, "C1", "talk").conversation_id
+        _note(old, conversation, "a note")
+        other = history.outbound(old, OTHER, "C1", "other").conversation_id
+        kept = _note(old, other, "another")
+    with database.transaction() as tx:
+        tx.connection.execute(delete(MessageRow.__table__))
+        tx.connection.execute(
+            delete(ConversationRow.__table__).where(ConversationRow.id == conversation)
+        )
+    assert _ids(database, NoteRow.__table__) == {kept}
+
+
+def test_forgetting_a_number_deletes_its_notes_and_contact_name_and_redacts_contact_audit(
+    database,
+):
+    with history.at(database.url, OLD) as old:
+        mine = history.outbound(old, NUMBER, "C1", "mine").conversation_id
+        theirs = history.outbound(old, OTHER, "C1", "theirs").conversation_id
+        for n in range(5):
+            _note(old, mine, f"note {n}")
+        kept = _note(old, theirs, "a note about someone else")
+        with old.transaction() as tx:
+            tx.contacts.set(NUMBER, "Jane Doe", "UBOB", OLD)
+            tx.contacts.set(OTHER, "Carol", "UBOB", OLD)
+            tx.audit.record("UBOB", "contact.set", NUMBER, "Jane Doe")
+            tx.audit.record("UBOB", "contact.forget", NUMBER, "Jane Doe")
+            tx.audit.record("UBOB", "contact.set", OTHER, "Carol")
+            tx.audit.record("UBOB", "note.add", NUMBER, "1")
+
+    notes = sum(_drain(database, lambda tx: tx.retention.forget_notes(NUMBER, limit=2)))
+    with database.transaction() as tx:
+        audit = tx.retention.redact_audit(NUMBER)
+        tx.retention.forget_texts(NUMBER)
+        conversations = tx.retention.forget_conversations(NUMBER)
+        named = tx.retention.forget_contact(NUMBER)
+        named_again = tx.retention.forget_contact(NUMBER)
+
+    assert (notes, audit, conversations, named, named_again) == (5, 3, 1, True, False)
+    assert _ids(database, NoteRow.__table__) == {kept}
+    with database.transaction() as tx:
+        c = tx.connection
+        assert set(c.execute(select(ContactRow.phone_number)).scalars()) == {OTHER}
+        rows = c.execute(select(AuditRow.action, AuditRow.target, AuditRow.detail))
+        assert sorted(tuple(row) for row in rows) == [
+            ("contact.forget", FORGOTTEN, FORGOTTEN_NAME),
+            ("contact.set", FORGOTTEN, FORGOTTEN_NAME),
+            ("contact.set", OTHER, "Carol"),
+            ("note.add", FORGOTTEN, "1"),
+        ]
+
+
+def test_forgetting_a_number_takes_a_note_written_after_its_notes_went(database):
+    with history.at(database.url, OLD) as old:
+        mine = history.outbound(old, NUMBER, "C1", "mine").conversation_id
+    assert sum(_drain(database, lambda tx: tx.retention.forget_notes(NUMBER))) == 0
+    _note(database, mine, "written while the forget ran")
+    with database.transaction() as tx:
+        tx.retention.forget_texts(NUMBER)
+        assert tx.retention.forget_conversations(NUMBER) == 1
+    assert _count(database, NoteRow.__table__) == 0

@@ -37,7 +37,8 @@ def test_an_admin_is_told_what_went_and_the_audit_log_says_only_that_it_happened
         tx.opt_outs.opt_out(NUMBER, "STOP", clock.now())
     answer = services.dispatcher.run(Invocation(ADMIN, CHANNEL), ForgetNumber("07700 900123"))
     assert answer.startswith(
-        "Forgot +447700900123: 2 texts, 1 call, 1 conversation, 0 conference invitations, "
+        "Forgot +447700900123: 2 texts, 1 call, 1 conversation, 0 notes, 0 conference "
+        "invitations, "
         "0 directory entries. Its opt-out is kept: they texted STOP"
     )
     with services.db.transaction() as tx:
