@@ -353,6 +353,10 @@ def test_puts_wait_their_turn_behind_another_connections_transactions(db, clock)
             with other.transaction() as tx:  # BEGIN IMMEDIATE: holds the write lock
                 tx.work.outstanding()
                 time.sleep(0.0005)
+            # A real worker does I/O between its transactions (Web21C, Slack). A loop that
+            # went straight back to BEGIN would keep the GIL through the only moment the
+            # lock is free, and starve the ack's thread by the interpreter, not by SQLite.
+            time.sleep(0.0001)
 
     worker = threading.Thread(target=busy_worker)
     worker.start()
