@@ -435,8 +435,8 @@ def _with_console(
     from bot.console.chat import CONSOLE_CHANNEL, CONSOLE_USER, ConsoleChat
     from bot.console.handler import Console
     from bot.console.numbering import Numbering, Records
-    from bot.console.ordered import InOrder
     from bot.console.printer import Printer
+    from bot.queue.tasks import Tasks
 
     records = Records(db)
     chat = ConsoleChat(Printer(out), Numbering.load(db), records)
@@ -447,7 +447,7 @@ def _with_console(
     with db.transaction() as tx:
         if tx.routes.channel_for(keyword) is None:
             tx.routes.set(keyword, CONSOLE_CHANNEL, CONSOLE_USER)
-    in_order = InOrder()  # one person: their commands run one at a time, as typed
+    in_order = Tasks(1, name="console-work")  # one person: their commands run in order, as typed
     console = Console(
         chat,
         services.dispatcher,

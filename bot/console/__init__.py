@@ -6,7 +6,6 @@
 - cardview: a card shown whole, or one short line of what changed;
 - chat: ConsoleChat, the ChatSurface that prints;
 - usage: the greeting and the console's own commands' usage;
-- ordered: one person's commands carried out one after another, in the order typed;
-- handler: Console, which acts on one typed line;
+- handler: Console, which acts on one typed line (on one worker thread, so in the order typed);
 - line_editor: the prompt (prompt_toolkit: editing, history, completion), or lines from a pipe.
 """

@@ -2,19 +2,19 @@
 or one of the console's own words: reply, press, invite, threads, cards, card, help, quit.
 
 Each misuse of a console word is answered with that word's usage, and everything is carried
-out in the order typed (bot.console.ordered).
+out in the order typed (one worker of bot.queue.tasks).
 """
 
 from __future__ import annotations
 
 from bot.console.chat import CONSOLE_CHANNEL, CONSOLE_USER, ConsoleChat, channel_name
 from bot.console.numbering import Records
-from bot.console.ordered import InOrder
 from bot.console.usage import BYE, CONSOLE_WORDS, NOT_UNDERSTOOD, greeting, usage
 from bot.core.cards import INVITE_PARTICIPANT
 from bot.core.commands import COMMANDS, USAGE, Help, StartConference, UsageError, parse
 from bot.core.mrkdwn import escape
 from bot.observability.logs import CONSOLE_LOG_FILE
+from bot.queue.tasks import Tasks
 from bot.services.dispatch import Dispatcher, Invocation
 from bot.services.messaging import Messaging
 
@@ -29,7 +29,7 @@ class Console:
         chat: ConsoleChat,
         dispatcher: Dispatcher,
         messaging: Messaging,
-        work: InOrder,
+        work: Tasks,
         default_region: str,
         reply_keyword: str,
         records: Records | None = None,

@@ -14,8 +14,11 @@ log = logging.getLogger(__name__)
 
 
 class Tasks:
-    def __init__(self, workers: int = 8):
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="task")
+    """With one worker, work runs one piece after another in the order submitted (the
+    console's commands: a pasted `/phone` then `/call` must run in that order)."""
+
+    def __init__(self, workers: int = 8, name: str = "task"):
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
 
     def submit(self, work: Callable[[], object]) -> Future:
         future = self._pool.submit(work)

@@ -13,8 +13,8 @@ from bot.config import load_settings
 from bot.console.chat import CONSOLE_USER, ConsoleChat
 from bot.console.handler import Console
 from bot.console.numbering import Numbering, Records
-from bot.console.ordered import InOrder
 from bot.console.printer import Printer
+from bot.queue.tasks import Tasks
 from storage import Database
 from storage.migrate import upgrade
 from tests.fakes import FakeTelephony
@@ -27,7 +27,7 @@ class Wired:
     telephony: FakeTelephony
     db: Database
     out: io.StringIO
-    work: InOrder
+    work: Tasks
 
     def lines(self) -> list[str]:
         return self.out.getvalue().splitlines()
@@ -45,7 +45,7 @@ def wire(url: str, telephony: FakeTelephony | None = None) -> Wired:
     settings = load_settings({"ADMIN_USER_IDS": CONSOLE_USER}, dotenv_path=None)
     telephony = telephony or FakeTelephony()  # Web21C outlives a restart of the bridge
     services = wire_services(settings, db, telephony, chat)
-    work = InOrder()
+    work = Tasks(1, name="console-work")
     console = Console(chat, services.dispatcher, services.messaging, work, "GB", "bridge", records)
     return Wired(console, chat, telephony, db, out, work)
 
