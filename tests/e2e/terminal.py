@@ -30,6 +30,10 @@ class Terminal:
             SANDBOX_SPEED="10",
             POLL_INTERVAL_SECONDS="0.3",
             TERM="xterm-256color",
+            # prompt_toolkit asks the terminal where its cursor is and lays the screen out
+            # by the answer; this emulated terminal answers through two threads, late under
+            # load, and a late answer misplaces a line. People's terminals answer at once.
+            PROMPT_TOOLKIT_NO_CPR="1",
             **(extra_env or {}),
         )
         self.screen = pyte.HistoryScreen(COLUMNS, ROWS, history=5000)

@@ -112,7 +112,9 @@ def test_a_purge_while_texts_arrive_loses_and_doubles_nothing(tmp_path, slack, s
             for n, number in enumerate(senders):  # old, idle conversations of the senders
                 channel = CHANNELS[keywords[n % 3]]
                 history.finished_inbound(old, number, channel, 400, f"hist{n}")
-        assert len(_rows(bridge, select(MessageRow.id))) == 2400
+        # The bridge's own housekeeping job (RETENTION_DAYS is set) may already be purging
+        # them by now, a batch at a time; the purges below race it, as a busy bridge would.
+        assert 0 < len(_rows(bridge, select(MessageRow.id))) <= 2400
         # The seeded conversations carry made-up thread ts; drop the mapping so the texts
         # arriving now start real threads (the conversation rows stay old and idle).
         with bridge.bridge.services.db.transaction() as tx:
