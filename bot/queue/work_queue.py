@@ -31,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from bot.core.ports import Clock
@@ -39,7 +38,6 @@ from bot.observability.metrics import Metrics
 from bot.queue.side_effects import SideEffectWithheld, carrying_out
 from bot.queue.tasks import Tasks
 from storage import Database
-from storage.engine import is_memory_sqlite
 from storage.records import WorkItem
 
 log = logging.getLogger(__name__)
@@ -90,7 +88,7 @@ class WorkQueue:
         self.kinds: dict[str, WorkKind] = {}  # the front end registers what it queues
         self._metrics = metrics or Metrics()
         self._new_work = threading.Event()
-        self._put_db = _eager_sqlite(db)
+        self._put_db = db.without_busy_wait()
 
     # --- the front end's side ------------------------------------------------------------
 
@@ -178,20 +176,6 @@ class WorkQueue:
             f"{count} acknowledged requests waiting since {oldest:%H:%M:%S} UTC; "
             "is a worker (`web21c-bridge worker` or `run`) running against this database?"
         )
-
-
-def _eager_sqlite(db: Database) -> Database:
-    """For a SQLite file, a second handle on it whose connections never wait in SQLite's
-    busy handler (the caller retries, finer grained); otherwise `db` itself."""
-    if db.dialect != "sqlite" or is_memory_sqlite(db.url):
-        return db
-    eager = Database(db.url, clock=db.clock)
-    event.listen(eager.engine, "connect", _no_busy_wait)  # after storage's own settings
-    return eager
-
-
-def _no_busy_wait(dbapi_connection, _record) -> None:
-    dbapi_connection.execute("PRAGMA busy_timeout=0")
 
 
 class _Attempt:
