@@ -93,6 +93,8 @@ class ConversationRow(Base):
     phone_number: Mapped[str]
     channel_id: Mapped[str]
     thread_ts: Mapped[str | None]
+    # Set while one opener posts the thread header, so a second one waits for its thread.
+    thread_opening_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     last_activity_at: Mapped[datetime] = mapped_column(index=True)
 

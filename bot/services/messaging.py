@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.core.commands import Target
 from bot.core.domain import (
@@ -31,6 +33,7 @@ from bot.services.notes import is_note, keep_note
 from bot.services.parties import Directory, Party
 from bot.services.telephony_errors import explain
 from storage import Database
+from storage.records import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,11 @@ STATUS_REACTIONS = {
 }
 FILES_NOTE = "Only the text of your reply is sent: files and images can't go by SMS."
 UNKNOWN_REACTION = "warning"
+# A thread header is claimed, posted, then stored. Others wait for it this long; a claim
+# older than THREAD_OPENING_STALE is taken to be from an opener that died meanwhile.
+THREAD_OPENING_WAIT_SECONDS = 90.0
+THREAD_OPENING_POLL_SECONDS = 0.05
+THREAD_OPENING_STALE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -84,8 +92,7 @@ class Messaging:
         self, actor: str, channel: str, thread_ts: str, ts: str, text: str, has_files: bool
     ) -> None:
         """A message typed in a conversation thread: text it to that conversation's number."""
-        with self.db.transaction() as tx:
-            conversation = tx.conversations.by_thread(channel, thread_ts)
+        conversation = self.wait_for_thread(channel, thread_ts)
         if conversation is None:
             return  # an ordinary Slack thread, not one of ours
         if is_note(text):  # for the team only: kept and marked, never texted
@@ -121,21 +128,62 @@ class Messaging:
             self.chat.post_ephemeral(channel, actor, f"Your reply went as {length.describe()}.")
 
     def thread_for(self, party: Party, channel: str) -> tuple[int, str]:
-        """The conversation with this number in this channel, starting its thread if need be."""
+        """The conversation with this number in this channel, starting its thread if need be.
+        A `/sms` and an inbound text (or two workers) may open the same conversation at
+        once: the one that claims the opening posts the header, the others wait for it."""
         number = party.number
+        deadline = time.monotonic() + THREAD_OPENING_WAIT_SECONDS
+        while True:
+            with self.db.transaction() as tx:
+                conversation, _ = tx.conversations.get_or_create(number, channel)
+                if conversation.thread_ts:
+                    return conversation.id, conversation.thread_ts
+                stale = self.clock.now() - THREAD_OPENING_STALE
+                claimed = tx.conversations.claim_thread_opening(conversation.id, stale)
+            if claimed:
+                return conversation.id, self._open_thread(conversation.id, party, channel)
+            if time.monotonic() > deadline:
+                raise Rejected(
+                    f"The conversation thread with {display(number)} is still being started; "
+                    "try again in a minute."
+                )
+            time.sleep(THREAD_OPENING_POLL_SECONDS)
+
+    def _open_thread(self, conversation_id: int, party: Party, channel: str) -> str:
+        try:
+            thread_ts = self.chat.post(
+                channel,
+                thread_header(party),
+                metadata={
+                    "event_type": "web21c_conversation",
+                    "event_payload": {"number": party.number},
+                },
+            )
+        except BaseException:
+            with self.db.transaction() as tx:
+                tx.conversations.release_thread_opening(conversation_id)
+            raise
         with self.db.transaction() as tx:
-            conversation, _ = tx.conversations.get_or_create(number, channel)
-        if conversation.thread_ts:
-            return conversation.id, conversation.thread_ts
-        thread_ts = self.chat.post(
-            channel,
-            thread_header(party),
-            metadata={"event_type": "web21c_conversation", "event_payload": {"number": number}},
-        )
-        with self.db.transaction() as tx:
-            tx.conversations.set_thread(conversation.id, thread_ts)
+            tx.conversations.set_thread(conversation_id, thread_ts)
         self._rename_if_named_meanwhile(party, channel, thread_ts)
-        return conversation.id, thread_ts
+        return thread_ts
+
+    def wait_for_thread(self, channel: str, thread_ts: str) -> Conversation | None:
+        """The conversation kept in this thread. A reply can reach us before the header it
+        answers is stored (the header is posted, then recorded): while a header in this
+        channel is being posted, look again until it is."""
+        deadline = time.monotonic() + THREAD_OPENING_WAIT_SECONDS
+        while True:
+            with self.db.transaction() as tx:
+                conversation = tx.conversations.by_thread(channel, thread_ts)
+                if conversation is not None:
+                    return conversation
+                since = self.clock.now() - THREAD_OPENING_STALE
+                if not tx.conversations.thread_opening_in(channel, since):
+                    return None  # an ordinary Slack thread, not one of ours
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(THREAD_OPENING_POLL_SECONDS)
 
     def _rename_if_named_meanwhile(self, party: Party, channel: str, thread_ts: str) -> None:
         """A `/contact` that lands between posting this header and storing its thread finds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, or_, select, update
 
 from storage.models import ConversationRow
 from storage.records import Conversation
@@ -48,7 +48,49 @@ class ConversationRepository(Repository):
 
     def set_thread(self, conversation_id: int, thread_ts: str | None) -> None:
         """Attach the conversation to a Slack thread (None detaches it, e.g. once deleted)."""
-        self._conn.execute(update(_t).where(_t.c.id == conversation_id).values(thread_ts=thread_ts))
+        self._conn.execute(
+            update(_t)
+            .where(_t.c.id == conversation_id)
+            .values(thread_ts=thread_ts, thread_opening_at=None)
+        )
+
+    def claim_thread_opening(self, conversation_id: int, stale_before: datetime) -> bool:
+        """Whether this caller may post the conversation's thread header: it has no thread
+        and no one else is posting one (or whoever was began before `stale_before`, and
+        is taken to have died). The claim and its check are one statement, so of two
+        openers racing in any number of processes exactly one wins."""
+        claimed = self._conn.execute(
+            update(_t)
+            .where(
+                _t.c.id == conversation_id,
+                _t.c.thread_ts.is_(None),
+                or_(_t.c.thread_opening_at.is_(None), _t.c.thread_opening_at < stale_before),
+            )
+            .values(thread_opening_at=self._now())
+        )
+        return claimed.rowcount == 1
+
+    def release_thread_opening(self, conversation_id: int) -> None:
+        """Give up a claim whose header could not be posted, so the next opener tries now."""
+        self._conn.execute(
+            update(_t)
+            .where(_t.c.id == conversation_id, _t.c.thread_ts.is_(None))
+            .values(thread_opening_at=None)
+        )
+
+    def thread_opening_in(self, channel_id: str, since: datetime) -> bool:
+        """Whether a thread header in this channel is being posted, claimed at `since` or
+        later: a reply in a thread we do not know yet may be in that thread."""
+        row = self._conn.execute(
+            select(_t.c.id)
+            .where(
+                _t.c.channel_id == channel_id,
+                _t.c.thread_ts.is_(None),
+                _t.c.thread_opening_at >= since,
+            )
+            .limit(1)
+        ).first()
+        return row is not None
 
     def latest_for_number(self, phone_number: str, since: datetime) -> Conversation | None:
         """The number's most recently active conversation, if it was active at `since` or later."""

@@ -63,3 +63,32 @@ def test_touch_never_moves_activity_backwards(database):
         tx.conversations.touch(conversation.id, later)
         tx.conversations.touch(conversation.id, later - timedelta(minutes=30))
         assert tx.conversations.get(conversation.id).last_activity_at == later
+
+
+def test_one_opener_claims_a_thread_header_until_it_is_stored_or_stale(database):
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+    with database.transaction() as tx:
+        conversation, _ = tx.conversations.get_or_create("+447700900001", "C1")
+    with database.transaction() as tx:
+        assert tx.conversations.claim_thread_opening(conversation.id, long_ago)
+    with database.transaction() as tx:
+        assert not tx.conversations.claim_thread_opening(conversation.id, long_ago)
+        assert tx.conversations.thread_opening_in("C1", long_ago)
+        assert not tx.conversations.thread_opening_in("C2", long_ago)
+    future = datetime.now(UTC) + timedelta(days=1)  # every claim so far is older: stale
+    with database.transaction() as tx:
+        assert not tx.conversations.thread_opening_in("C1", future)
+        assert tx.conversations.claim_thread_opening(conversation.id, future)
+        tx.conversations.set_thread(conversation.id, "1.0")
+    with database.transaction() as tx:
+        assert not tx.conversations.claim_thread_opening(conversation.id, future)
+        assert not tx.conversations.thread_opening_in("C1", long_ago)
+
+
+def test_a_released_claim_can_be_taken_at_once(database):
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+    with database.transaction() as tx:
+        conversation, _ = tx.conversations.get_or_create("+447700900001", "C1")
+        assert tx.conversations.claim_thread_opening(conversation.id, long_ago)
+        tx.conversations.release_thread_opening(conversation.id)
+        assert tx.conversations.claim_thread_opening(conversation.id, long_ago)
