@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from prompt_toolkit import PromptSession
+from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
@@ -79,7 +80,12 @@ class ConsoleCompleter(Completer):
 
 
 class LineEditor:
-    """The prompt for a person at a terminal; stop() ends it from another thread."""
+    """The prompt for a person at a terminal; stop() ends it from another thread.
+
+    One prompt stays up for the whole session: a line typed is echoed above it and handled
+    there, and the prompt never closes between commands. (A prompt per line left a moment,
+    after one closed and before the next was drawn, in which output from another thread
+    was written beside the new prompt's `> ` instead of above it.)"""
 
     def __init__(self, console: Console, history: Path):
         self._console = console
@@ -89,18 +95,27 @@ class LineEditor:
             complete_while_typing=False,
             enable_history_search=False,
         )
+        self._session.default_buffer.accept_handler = self._accept
         self._stopping = threading.Event()
 
     def run(self) -> None:
         """Prompt until quit, Ctrl-D, Ctrl-C or stop()."""
+        if self._stopping.is_set():
+            return
         with patch_stdout(raw=True):
-            while not self._stopping.is_set():
-                try:
-                    line = self._session.prompt(PROMPT)
-                except (EOFError, KeyboardInterrupt):
-                    return
-                if self._console.handle(line) is False:
-                    return
+            try:
+                self._session.prompt(PROMPT)
+            except (EOFError, KeyboardInterrupt):
+                return
+
+    def _accept(self, buffer: Buffer) -> bool:
+        """Enter: show the line above the prompt, handle it, and clear the prompt for the
+        next one (False: the buffer is reset and the line goes into the history)."""
+        line = buffer.text
+        print(PROMPT + line, flush=True)  # through patch_stdout, ahead of what it causes
+        if self._console.handle(line) is False or self._stopping.is_set():
+            self._session.app.exit()
+        return False
 
     def stop(self) -> None:
         self._stopping.set()
