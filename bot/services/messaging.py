@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -55,11 +57,14 @@ STATUS_REACTIONS = {
 }
 FILES_NOTE = "Only the text of your reply is sent: files and images can't go by SMS."
 UNKNOWN_REACTION = "warning"
-# A thread header is claimed, posted, then stored. Others wait for it this long; a claim
-# older than THREAD_OPENING_STALE is taken to be from an opener that died meanwhile.
+# A thread header is claimed, posted, then stored. The claim is a lease, renewed every
+# THREAD_OPENING_RENEW_SECONDS while the post is in flight (a paced or rate-limited post can
+# take long); one not renewed for THREAD_OPENING_STALE is from an opener that died, and the
+# next opener takes over within seconds. Others wait for the header this long.
 THREAD_OPENING_WAIT_SECONDS = 90.0
 THREAD_OPENING_POLL_SECONDS = 0.05
-THREAD_OPENING_STALE = timedelta(seconds=60)
+THREAD_OPENING_RENEW_SECONDS = 2.0
+THREAD_OPENING_STALE = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -151,14 +156,8 @@ class Messaging:
 
     def _open_thread(self, conversation_id: int, party: Party, channel: str) -> str:
         try:
-            thread_ts = self.chat.post(
-                channel,
-                thread_header(party),
-                metadata={
-                    "event_type": "web21c_conversation",
-                    "event_payload": {"number": party.number},
-                },
-            )
+            with self._opening_lease(conversation_id):
+                thread_ts = self._post_header(party, channel)
         except BaseException:
             with self.db.transaction() as tx:
                 tx.conversations.release_thread_opening(conversation_id)
@@ -167,6 +166,37 @@ class Messaging:
             tx.conversations.set_thread(conversation_id, thread_ts)
         self._rename_if_named_meanwhile(party, channel, thread_ts)
         return thread_ts
+
+    @contextmanager
+    def _opening_lease(self, conversation_id: int) -> Iterator[None]:
+        """Keep the claim on this conversation's opening fresh while the body runs."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(THREAD_OPENING_RENEW_SECONDS):
+                try:
+                    with self.db.transaction() as tx:
+                        tx.conversations.renew_thread_opening(conversation_id)
+                except Exception as error:  # the next renewal may get through
+                    log.warning("thread opening not renewed (%s)", type(error).__name__)
+
+        renewer = threading.Thread(target=renew, name="thread-opening", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewer.join()
+
+    def _post_header(self, party: Party, channel: str) -> str:
+        return self.chat.post(
+            channel,
+            thread_header(party),
+            metadata={
+                "event_type": "web21c_conversation",
+                "event_payload": {"number": party.number},
+            },
+        )
 
     def wait_for_thread(self, channel: str, thread_ts: str) -> Conversation | None:
         """The conversation kept in this thread. A reply can reach us before the header it

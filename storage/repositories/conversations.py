@@ -70,6 +70,18 @@ class ConversationRepository(Repository):
         )
         return claimed.rowcount == 1
 
+    def renew_thread_opening(self, conversation_id: int) -> None:
+        """The opener is still posting: its claim is fresh again (a lease, not a lock)."""
+        self._conn.execute(
+            update(_t)
+            .where(
+                _t.c.id == conversation_id,
+                _t.c.thread_ts.is_(None),
+                _t.c.thread_opening_at.is_not(None),
+            )
+            .values(thread_opening_at=self._now())
+        )
+
     def release_thread_opening(self, conversation_id: int) -> None:
         """Give up a claim whose header could not be posted, so the next opener tries now."""
         self._conn.execute(

@@ -107,7 +107,7 @@ def test_a_worker_killed_before_its_web21c_write_is_replaced_and_the_work_done_o
             _, ack, response_url = web.command("/sms", "07700900123 redone after a kill")
             assert ack == ""
             _wait(lambda: _claimed(database_url), "the first worker's claim")
-            time.sleep(0.5)  # into the held post
+            _wait(lambda: slack.faults.unspent() == 0, "the first worker inside the held post")
             first.kill()
             assert sandbox.sandbox.messages() == []
             second.start().wait_started()
@@ -140,7 +140,7 @@ def test_a_worker_killed_after_its_web21c_write_is_never_repeated_and_its_reques
             _, ack, response_url = web.command("/call", "+447700900006")
             assert ack == ""
             _wait(lambda: sandbox.sandbox.calls(), "the call placed")
-            time.sleep(0.5)  # into the held card post
+            _wait(lambda: slack.faults.unspent() == 0, "the first worker inside the held post")
             first.kill()
             killed_at = time.monotonic()
             second.start().wait_started()

@@ -167,6 +167,11 @@ class Faults:
             self._outage = None
             self._limits.clear()
 
+    def unspent(self) -> int:
+        """How many forced faults (fail_next, hang_next, ratelimit_next) no call has met yet."""
+        with self._lock:
+            return sum(f.remaining for f in self._forced)
+
     def verdict(self, method: str, channel: str | None) -> Verdict | None:
         """The fault to apply to this call, if any (consumes forced faults and tokens)."""
         now = time.monotonic()

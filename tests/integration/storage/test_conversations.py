@@ -92,3 +92,17 @@ def test_a_released_claim_can_be_taken_at_once(database):
         assert tx.conversations.claim_thread_opening(conversation.id, long_ago)
         tx.conversations.release_thread_opening(conversation.id)
         assert tx.conversations.claim_thread_opening(conversation.id, long_ago)
+
+
+def test_a_renewed_claim_is_fresh_again_and_renewing_never_claims(database):
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+    with database.transaction() as tx:
+        conversation, _ = tx.conversations.get_or_create("+447700900001", "C1")
+        tx.conversations.renew_thread_opening(conversation.id)  # nobody's claim: no claim
+        assert not tx.conversations.thread_opening_in("C1", long_ago)
+        assert tx.conversations.claim_thread_opening(conversation.id, long_ago)
+    claimed_at = datetime.now(UTC)
+    with database.transaction() as tx:
+        tx.conversations.renew_thread_opening(conversation.id)
+        assert tx.conversations.thread_opening_in("C1", claimed_at)
+        assert not tx.conversations.claim_thread_opening(conversation.id, claimed_at)
