@@ -28,16 +28,19 @@ from bot.queue.side_effects import MarkingTelephony
 from bot.queue.tasks import Tasks
 from bot.queue.work_queue import WorkQueue, WorkRunner
 from bot.scheduler.jobs import Jobs
+from bot.services.call_outcomes import CallOutcomes
 from bot.services.calls import Calls
 from bot.services.conferences import Conferences
 from bot.services.contacts import Contacts
 from bot.services.deliveries import Deliveries
 from bot.services.dispatch import Dispatcher
+from bot.services.group_texts import GroupTexts
 from bot.services.history import History
 from bot.services.inbound import Inbound
 from bot.services.inbound_cycle import InboundCycle
 from bot.services.messaging import Messaging, SmsSettings
 from bot.services.opting import Opting, OptReplies
+from bot.services.ownership import Ownership
 from bot.services.parties import Directory, Policy
 from bot.services.retention import Retention
 from bot.services.routes import Routes
@@ -78,6 +81,7 @@ class Services:
     work: WorkQueue
     inbound_cycle: InboundCycle
     retention: Retention
+    ownership: Ownership
 
     def poll_inbound(self) -> None:
         """One inbound cycle (bot.services.inbound_cycle): fetch, act on STOP/START/HELP,
@@ -123,8 +127,19 @@ def wire_services(
     )
     sms = SmsSettings(settings.web21c_from, settings.public_url, settings.sms_max_segments)
     messaging = Messaging(db, telephony, chat, directory, clock, sms, metrics)
-    calls = Calls(db, telephony, chat, directory, policy)
-    conferences = Conferences(db, telephony, chat, directory, policy)
+    outcomes = CallOutcomes(db, chat, directory)
+    calls = Calls(db, telephony, chat, directory, policy, outcomes)
+    conferences = Conferences(db, telephony, chat, directory, policy, outcomes)
+    minutes = settings.reminder_minutes
+    ownership = Ownership(
+        db,
+        chat,
+        directory,
+        messaging,
+        calls,
+        clock,
+        timedelta(minutes=minutes) if minutes else None,
+    )
     routes = Routes(db, chat, policy)
     inbound = Inbound(
         db,
@@ -161,13 +176,16 @@ def wire_services(
             messaging,
             calls,
             conferences,
-            Contacts(db, chat, directory, clock),
+            Contacts(db, chat, directory, clock, messaging),
             History(db, chat, directory),
             retention=retention,
+            ownership=ownership,
+            group_texts=GroupTexts(db, chat, directory, messaging, clock, settings.group_text_max),
         ),
         work=WorkQueue(db, clock, metrics),
         inbound_cycle=InboundCycle(db, telephony, inbound, opting),
         retention=retention,
+        ownership=ownership,
     )
 
 
@@ -180,6 +198,9 @@ def schedule(services: Services, settings: Settings) -> Jobs:
         jobs.add("deliveries", interval, services.deliveries.poll)
     jobs.add("live-calls", interval, services.tracking.refresh_all)
     jobs.add("housekeeping", 600.0, services.housekeeping)
+    if settings.reminder_minutes:  # checked often enough to remind within a fifteenth late
+        every = min(60.0, max(1.0, settings.reminder_minutes * 4.0))
+        jobs.add("reminders", every, services.ownership.remind)
     return jobs
 
 
@@ -289,9 +310,7 @@ def bootstrap(settings: Settings, *, console_out=None) -> Bridge:
     if endpoint is None:
         from adapters.web21c.sandbox import SandboxOptions, start_sandbox
 
-        options = SandboxOptions(
-            speed=settings.sandbox_speed, reply_keyword=settings.reply_keyword
-        )
+        options = SandboxOptions(speed=settings.sandbox_speed, reply_keyword=settings.reply_keyword)
         try:
             sandbox = start_sandbox("127.0.0.1", settings.sandbox_port, options)
         except OSError as error:

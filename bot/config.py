@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from dotenv import dotenv_values
 
+from bot.core.commands import MAX_PARTIES
 from bot.core.numbers import DEFAULT_ALLOWED_TYPES, NEVER_ALLOWED_TYPES, TYPE_KEYS, TYPE_WORDS
 from bot.observability.logs import redact_url
 
@@ -76,6 +77,8 @@ class Settings:
     )
     work_claim_seconds: float = 30.0  # how soon another worker takes a dead worker's work
     retention_days: int | None = None  # None: texts and call records are kept until forgotten
+    reminder_minutes: int | None = 30  # an unanswered text's reminder; None: no reminders
+    group_text_max: int = 10  # the most recipients one /sms names
 
     @property
     def slack_configured(self) -> bool:
@@ -162,6 +165,8 @@ def _parse(env: Mapping[str, str]) -> Settings:
         help_reply=_reply(env, "HELP_REPLY", Settings.help_reply, segments=3),
         work_claim_seconds=_number(env, "WORK_CLAIM_SECONDS", Settings.work_claim_seconds),
         retention_days=_retention_days(env),
+        reminder_minutes=_minutes_or_off(env, "REMINDER_MINUTES", Settings.reminder_minutes),
+        group_text_max=_group_text_max(env),
     )
 
 
@@ -342,4 +347,31 @@ def _retention_days(env: Mapping[str, str]) -> int | None:
             f"a whole number of days from 1 to {MAX_RETENTION_DAYS}, or off",
             value,
         )
+    return int(value)
+
+
+MAX_REMINDER_MINUTES = 7 * 24 * 60
+
+
+def _minutes_or_off(env: Mapping[str, str], key: str, default: int | None) -> int | None:
+    """A whole number of minutes; 0 or `off` turns the feature off."""
+    value = env.get(key)
+    if value is None:
+        return default
+    if value.lower() in ("0", "off"):
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_REMINDER_MINUTES:
+        raise ConfigError(
+            key, f"a whole number of minutes from 1 to {MAX_REMINDER_MINUTES}, or 0 for off", value
+        )
+    return int(value)
+
+
+def _group_text_max(env: Mapping[str, str]) -> int:
+    """GROUP_TEXT_MAX: 1 turns group texts off; the grammar never names more than MAX_PARTIES."""
+    value = env.get("GROUP_TEXT_MAX")
+    if value is None:
+        return Settings.group_text_max
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PARTIES:
+        raise ConfigError("GROUP_TEXT_MAX", f"a whole number from 1 to {MAX_PARTIES}", value)
     return int(value)

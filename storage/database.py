@@ -34,6 +34,8 @@ from storage.repositories import (
     MessageRepository,
     NoteRepository,
     OptOutRepository,
+    OutcomeLineRepository,
+    OwnershipRepository,
     RetentionRepository,
     RouteRepository,
     VerificationRepository,
@@ -102,6 +104,14 @@ class Transaction:
     @cached_property
     def notes(self) -> NoteRepository:
         return NoteRepository(self.connection, self._clock)
+
+    @cached_property
+    def ownership(self) -> OwnershipRepository:
+        return OwnershipRepository(self.connection, self._clock)
+
+    @cached_property
+    def outcome_lines(self) -> OutcomeLineRepository:
+        return OutcomeLineRepository(self.connection, self._clock)
 
     @cached_property
     def history(self) -> HistoryRepository:

@@ -44,9 +44,7 @@ class DirectoryEntryRow(Base):
     'admin' numbers grant identity; 'profile' is a cache of the user's Slack profile phone."""
 
     __tablename__ = "directory"
-    __table_args__ = (
-        CheckConstraint("source IN ('verified', 'admin', 'profile')", name="source"),
-    )
+    __table_args__ = (CheckConstraint("source IN ('verified', 'admin', 'profile')", name="source"),)
 
     slack_user_id: Mapped[str] = mapped_column(primary_key=True)
     phone_number: Mapped[str] = mapped_column(index=True)  # E.164
@@ -297,3 +295,42 @@ class NoteRow(Base):
     author: Mapped[str]  # a Slack user id
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class HolderRow(Base):
+    """Who has a conversation (its header's Take it): one holder each, found from either side."""
+
+    __tablename__ = "conversation_holders"
+
+    conversation_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(index=True)  # a Slack user id
+    taken_at: Mapped[datetime]
+
+
+class ReminderRow(Base):
+    """The newest unanswered inbound text a conversation was reminded about: once each."""
+
+    __tablename__ = "conversation_reminders"
+
+    conversation_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    message_id: Mapped[int] = mapped_column(RowId)
+    reminded_at: Mapped[datetime]
+
+
+class OutcomeLineRow(Base):
+    """A finished call's or conference's line in a conversation thread: posted once each."""
+
+    __tablename__ = "call_outcome_lines"
+    __table_args__ = (UniqueConstraint("call_kind", "call_key", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    call_kind: Mapped[str]  # "call" or "conference"
+    call_key: Mapped[str]  # its Web21C id
+    conversation_id: Mapped[int] = mapped_column(
+        RowId, ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    posted_at: Mapped[datetime]

@@ -21,13 +21,20 @@ from bot.console import cardview
 from bot.console.markup import Names, plain, render
 from bot.console.numbering import Numbering, Records
 from bot.console.printer import Printer
-from bot.core.cards import Button, Card
+from bot.core.cards import (
+    CALL_CONVERSATION,
+    RELEASE_CONVERSATION,
+    TAKE_CONVERSATION,
+    Button,
+    Card,
+)
 from bot.core.mrkdwn import escape
 from bot.services.messaging import STATUS_REACTIONS, STATUS_WORDS
 
 CONSOLE_USER = "UCONSOLE"
 CONSOLE_CHANNEL = "CCONSOLE"
 INBOUND_METADATA = "web21c_inbound"  # bot.services.inbound tags the texts it posts with it
+HEADER_ACTIONS = {TAKE_CONVERSATION, RELEASE_CONVERSATION, CALL_CONVERSATION}
 REACTION_WORDS = {name: STATUS_WORDS[status] for status, name in STATUS_REACTIONS.items()}
 REACTION_WORDS["no_entry_sign"] = ":no_entry_sign: not sent"
 REACTION_WORDS["memo"] = ":memo: internal note, not texted"
@@ -82,7 +89,13 @@ class ConsoleChat:
     ) -> str:
         with self._lock:
             ts = self.numbering.next_ts()
-            if card is not None:
+            if card is not None and _is_header(card):  # a thread's opening post, with buttons
+                number = self.numbering.thread(ts, add=True)
+                self._posts[ts] = (ts, text)
+                self._cards[ts] = card
+                line = f"{self._tag(channel, number)} {_reply_hint(text, number)}"
+                self._show(line + self._header_hints(number, card), "thread")
+            elif card is not None:
                 number = self.numbering.card(ts, add=True)
                 self._cards[ts] = card
                 self._show("\n".join(cardview.whole(number, card, self.buttons)), "card")
@@ -102,6 +115,9 @@ class ConsoleChat:
 
     def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None:
         with self._lock:
+            if card is not None and _is_header(card):
+                self._header_change(channel, ts, text, card)
+                return
             if card is not None:
                 number = self.numbering.card(ts, add=True)
                 before = self._cards.get(ts)
@@ -188,6 +204,28 @@ class ConsoleChat:
         quoted = _snippet(self.to_plain(about.splitlines()[0] if about else ""))
         self._show(f"{tag} {what}" + (f': "{escape(quoted)}"' if quoted else ""), "note")
 
+    def _header_change(self, channel: str, ts: str, text: str, card: Card) -> None:
+        """A thread header edited: renamed, taken, released; one line, with its buttons."""
+        number = self.numbering.thread(ts, add=True)
+        before = self._cards.get(ts)
+        self._cards[ts] = card
+        self._posts[ts] = (ts, text)
+        parts = []
+        if before is None or before.title != card.title:
+            parts.append(_reply_hint(text, number))
+        parts.extend(row.text for row in card.rows)
+        if not card.rows:
+            parts.append("no one has this conversation now")
+        line = f"{self._tag(channel, number)} " + " · ".join(parts)
+        self._show(line + self._header_hints(number, card), "note")
+
+    def _header_hints(self, number: int, card: Card) -> str:
+        """A header's buttons, numbered like a card's (`press 3`); kept apart from cards."""
+        key = -number
+        self.buttons.forget_card(key)
+        hints = "  ".join(self.buttons.hint(key, b) for b in card.buttons)
+        return f"  {hints}" if hints else ""
+
     def _known(self, channel: str, ts: str) -> tuple[str | None, str]:
         """The thread of the message at ts and its mrkdwn: as posted in this run, else (a
         message from an earlier run) as stored, so that its state's line can name it."""
@@ -204,6 +242,10 @@ class ConsoleChat:
 
     def _show(self, text: str, kind: str) -> None:
         self._printer.line(render(text, self.names), kind)
+
+
+def _is_header(card: Card) -> bool:
+    return any(button.action_id in HEADER_ACTIONS for button in card.buttons)
 
 
 def _reply_hint(text: str, number: int) -> str:

@@ -13,7 +13,18 @@ HANG_UP = "call_hang_up"
 DROP_PARTICIPANT = "conference_drop"
 INVITE_PARTICIPANT = "conference_invite"
 END_CONFERENCE = "conference_end"
-ACTIONS = (HANG_UP, DROP_PARTICIPANT, INVITE_PARTICIPANT, END_CONFERENCE)
+TAKE_CONVERSATION = "conversation_take"  # a thread header's Take it / Take over
+RELEASE_CONVERSATION = "conversation_release"
+CALL_CONVERSATION = "conversation_call"  # rings the presser, then the conversation's number
+ACTIONS = (
+    HANG_UP,
+    DROP_PARTICIPANT,
+    INVITE_PARTICIPANT,
+    END_CONFERENCE,
+    TAKE_CONVERSATION,
+    RELEASE_CONVERSATION,
+    CALL_CONVERSATION,
+)
 
 
 @dataclass(frozen=True)

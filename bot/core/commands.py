@@ -15,13 +15,17 @@ from dataclasses import dataclass
 from bot.core.numbers import is_sip_uri, looks_like_number
 
 MAX_CONTACT_NAME = 80
+MAX_PARTIES = 10  # the most one /conf invites, or one /sms texts at once
 USAGE = {
     "/sms": (
-        "Usage: `/sms <number or @user> <text>` · `/sms route <keyword> [#channel]` · "
+        "Usage: `/sms <number or @user> <text>` · `/sms <party> <party> ... <text>` texts "
+        f"several at once (at most {MAX_PARTIES}) · `/sms route <keyword> [#channel]` · "
         "`/sms unroute <keyword>` · `/sms routes` (keyword `*`: every text no other route "
         "takes)\n"
         "`/sms history <number or @user>` shows your last 20 texts and calls with them · "
         "`/sms export <number>` sends you the whole conversation as a CSV file\n"
+        "`/sms mine` lists the conversations you hold · `/sms take <number>` and "
+        "`/sms release <number>` take or give up the conversation with a number here\n"
         "Example: `/sms +447700900123 running late`"
         "\nAdmins: `/sms forget <number>` deletes everything the bridge stores about a number"
     ),
@@ -46,7 +50,6 @@ USAGE = {
     ),
 }
 COMMANDS = tuple(USAGE)
-MAX_PARTIES = 10
 
 _USER_ESCAPED = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
 _USER_PLAIN = re.compile(r"^@([\w.\-]{1,80})$")
@@ -106,6 +109,27 @@ class Help:
 class SendSms:
     to: Target
     text: str
+
+
+@dataclass(frozen=True)
+class SendGroupSms:
+    """One text to several parties at once (two or more, in the order typed)."""
+
+    to: tuple[Target, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class ListMine:
+    """`/sms mine`: the conversations the invoker holds."""
+
+
+@dataclass(frozen=True)
+class TakeConversation:
+    """`/sms take <number>` (or, with `release`, give it up) in the channel typed in."""
+
+    number: NumberTarget
+    release: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +215,9 @@ class ForgetContact:
 Command = (
     Help
     | SendSms
+    | SendGroupSms
+    | ListMine
+    | TakeConversation
     | SetRoute
     | RemoveRoute
     | ListRoutes
@@ -246,11 +273,63 @@ def _sms(words: list[str], region: str) -> Command:
         return ForgetNumber(" ".join(words[1:]))
     if head in ("route", "unroute", "routes") and not _is_party_start(words[0]):
         raise UsageError("/sms", f"`{head}` takes a keyword (and for route, a #channel).")
-    target, used = _party(words, 0, region, "/sms")
+    if head == "mine" and len(words) == 1:
+        return ListMine()
+    if head in ("take", "release") and not _is_party_start(words[0]):
+        return _take(head, words[1:], region)
+    parties, used = _recipients(words, region)
     message = " ".join(words[used:])
     if not message:
-        raise UsageError("/sms", f"There is no text to send to {target}.")
-    return SendSms(target, message)
+        who = " and ".join(str(p) for p in parties)
+        raise UsageError("/sms", f"There is no text to send to {who}.")
+    if len(parties) == 1:
+        return SendSms(parties[0], message)
+    if len(parties) > MAX_PARTIES:
+        raise UsageError("/sms", f"One text goes to at most {MAX_PARTIES} recipients.")
+    if len(set(parties)) != len(parties):
+        raise UsageError("/sms", "Each recipient can be named only once.")
+    return SendGroupSms(parties, message)
+
+
+def _recipients(words: list[str], region: str) -> tuple[tuple[Target, ...], int]:
+    """The parties a text goes to, and where its words begin. The first word is always a
+    party; after it a word begins another party only if it plainly is one (a @mention, a
+    tel: or sip: address, or digit groups that make a whole number), so `07700 900123
+    07700 900124 running late` is two recipients and `07700 900123 10 minutes late` one."""
+    target, used = _party(words, 0, region, "/sms")
+    parties = [target]
+    while used < len(words) and _continues_recipients(words, used, region):
+        target, used = _party(words, used, region, "/sms")
+        parties.append(target)
+    return tuple(parties), used
+
+
+def _continues_recipients(words: list[str], start: int, region: str) -> bool:
+    word = words[start]
+    if _user(word) is not None:
+        return True
+    if word.lower().startswith("tel:"):
+        return True
+    if word.lower().startswith("sip:"):
+        return is_sip_uri(word)
+    if not _DIGITS.match(word):
+        return False
+    end = start
+    while end < len(words) and _DIGITS.match(words[end]):
+        end += 1
+    return any(
+        looks_like_number(" ".join(words[start:stop]), region) for stop in range(end, start, -1)
+    )
+
+
+def _take(head: str, words: list[str], region: str) -> Command:
+    """`/sms take <number>` and `/sms release <number>`: one phone number, nothing more."""
+    if not words:
+        raise UsageError("/sms", f"`{head}` takes the number whose conversation to {head}.")
+    number, used = _contact_number(words, 0, region, "/sms")
+    if used != len(words):
+        raise UsageError("/sms", f"`{head}` takes a number and nothing after it.")
+    return TakeConversation(number, release=head == "release")
 
 
 def _history(head: str, words: list[str], region: str) -> Command:
@@ -296,18 +375,21 @@ def _contact(words: list[str], region: str) -> Command:
     return SetContact(number, name)
 
 
-def _contact_number(words: list[str], start: int, region: str) -> tuple[NumberTarget, int]:
-    """The phone number a contact is for: not a person (they have a name) nor a sip: URI."""
+def _contact_number(
+    words: list[str], start: int, region: str, command: str = "/contact"
+) -> tuple[NumberTarget, int]:
+    """A phone number that a conversation or contact belongs to: not a person (they have a
+    name and no conversation) nor a sip: URI."""
     word = words[start]
     if _user(word) is not None:
-        raise UsageError(
-            "/contact", f"`{_clip(word)}` is a Slack user, who has a name already: name numbers."
-        )
+        what = "who has a name already: name numbers" if command == "/contact" else "not a number"
+        raise UsageError(command, f"`{_clip(word)}` is a Slack user, {what}.")
     if word.lower().startswith("sip:"):
-        raise UsageError("/contact", "Contacts name phone numbers, not sip: addresses.")
+        what = "Contacts name" if command == "/contact" else "Conversations are with"
+        raise UsageError(command, f"{what} phone numbers, not sip: addresses.")
     if not _DIGITS.match(word) and not word.lower().startswith("tel:"):
-        raise UsageError("/contact", f"`{_clip(word)}` is not a phone number.")
-    target, used = _party(words, start, region, "/contact")
+        raise UsageError(command, f"`{_clip(word)}` is not a phone number.")
+    target, used = _party(words, start, region, command)
     assert isinstance(target, NumberTarget)
     return target, used
 

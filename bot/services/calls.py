@@ -9,6 +9,7 @@ from bot.core.commands import Target
 from bot.core.domain import CallStatus, ChatError, OutcomeUnknown, TelephonyError
 from bot.core.numbers import NumberRejected, check_allowed, display
 from bot.core.ports import ChatSurface, Telephony
+from bot.services.call_outcomes import CallOutcomes
 from bot.services.cards import call_card, unknown_call_card
 from bot.services.errors import Rejected
 from bot.services.parties import Directory, Party, Policy
@@ -27,6 +28,7 @@ class Calls:
     chat: ChatSurface
     directory: Directory
     policy: Policy
+    outcomes: CallOutcomes | None = None  # the line an ended call leaves in its threads
 
     def place(self, actor: str, channel: str, parties: tuple[Target, ...]) -> str | None:
         """Ring the first party, then the second; with one party, the invoker is rung first."""
@@ -141,6 +143,8 @@ class Calls:
             before = tx.calls.get(call_id)
             tx.calls.update_state(call_id, status, cause, start_time, duration)
             after = tx.calls.get(call_id)
+        if self.outcomes is not None and after.status == CallStatus.TERMINATED:
+            self.outcomes.call_ended(after)  # posted once, however often the end is seen
         old, new = self._card(before), self._card(after)
         if old == new or not after.card_ts:
             return False

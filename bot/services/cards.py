@@ -89,6 +89,27 @@ def conference_card(conference, participants, labels: dict[str, str]) -> Card:
     return Card(title, (*rows,), buttons, footer)
 
 
+def call_outcome_line(call, calling_label: str, called_label: str) -> str:
+    """The line a finished call leaves in a conversation thread: who, whom, how long, how."""
+    cause = _cause_in_words(call.termination_cause, calling_label, called_label)
+    lasted = _lasted(call.duration, call.start_time)
+    talked = f"connected{lasted}" if call.start_time else "never connected"
+    return (
+        f":telephone_receiver: <@{call.started_by}> called {calling_label}, then "
+        f"{called_label}: {talked}; {cause}."
+    )
+
+
+def conference_outcome_line(conference, labels: list[str]) -> str:
+    """The line a finished conference leaves in a conversation thread."""
+    lasted = _lasted(conference.duration, conference.start_time)
+    how = f"ended{lasted}" if conference.start_time else "ended before anyone answered"
+    return (
+        f":busts_in_silhouette: <@{conference.started_by}> held a conference call with "
+        f"{', '.join(labels)}: {how}."
+    )
+
+
 def _cause_in_words(cause: str | None, calling: str, called: str) -> str:
     words = {
         CallTerminationCause.CALLING_PARTY_UNAVAILABLE: f"{calling} could not be reached",

@@ -9,6 +9,7 @@ from bot.core.commands import Target
 from bot.core.domain import ConferenceStatus, OutcomeUnknown, ParticipantStatus, TelephonyError
 from bot.core.numbers import display
 from bot.core.ports import ChatSurface, Telephony
+from bot.services.call_outcomes import CallOutcomes
 from bot.services.cards import conference_card
 from bot.services.errors import Rejected
 from bot.services.parties import Directory, Party, Policy
@@ -32,6 +33,7 @@ class Conferences:
     chat: ChatSurface
     directory: Directory
     policy: Policy
+    outcomes: CallOutcomes | None = None  # the line an ended conference leaves in threads
 
     def start(self, actor: str, channel: str, targets: tuple[Target, ...]) -> str | None:
         parties = self._distinct([self.directory.party(t) for t in targets])
@@ -179,6 +181,8 @@ class Conferences:
         """Update the card if it no longer looks like `before`; True if it did."""
         with self.db.transaction() as tx:
             conference = tx.conferences.get(conference_id)
+        if self.outcomes is not None and conference.status == ConferenceStatus.TERMINATED:
+            self.outcomes.conference_ended(conference)  # posted once, however often seen
         after = self._card(conference_id)
         if before == after or not conference.card_ts:
             return False

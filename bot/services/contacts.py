@@ -13,12 +13,11 @@ import logging
 from dataclasses import dataclass
 
 from bot.core.commands import MAX_CONTACT_NAME, NumberTarget
-from bot.core.domain import ChatError
 from bot.core.mrkdwn import escape
 from bot.core.numbers import NumberRejected, PhoneNumber, parse_number
 from bot.core.ports import ChatSurface, Clock
 from bot.services.errors import Rejected
-from bot.services.messaging import thread_header
+from bot.services.messaging import Messaging
 from bot.services.parties import Directory
 from storage import Database
 
@@ -31,6 +30,7 @@ class Contacts:
     chat: ChatSurface
     directory: Directory
     clock: Clock
+    messaging: Messaging  # edits the thread headers that show a number's name
 
     def set(self, actor: str, target: NumberTarget, name: str) -> str:
         number = self._number(target)
@@ -91,20 +91,9 @@ class Contacts:
     def _refresh_headers(self, number: PhoneNumber) -> str:
         """Edit the number's existing thread headers to show its name as it now is; a
         sentence for the answer if some could not be edited."""
-        party = self.directory.known(number.uri)
         with self.db.transaction() as tx:
-            threads = [
-                (c.channel_id, c.thread_ts)
-                for c in tx.history.conversations_with(number.e164)
-                if c.thread_ts
-            ]
-        failed = 0
-        for channel, thread_ts in threads:
-            try:
-                self.chat.update(channel, thread_ts, thread_header(party))
-            except ChatError as error:
-                failed += 1
-                log.warning("header %s in %s not edited: %s", thread_ts, channel, error.reason)
+            threads = [c.id for c in tx.history.conversations_with(number.e164) if c.thread_ts]
+        failed = sum(not self.messaging.show_header(c) for c in threads)
         if not failed:
             return ""
         return f" {failed} conversation header(s) could not be edited; new posts use the name."

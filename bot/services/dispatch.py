@@ -16,9 +16,11 @@ from bot.core.commands import (
     ForgetNumber,
     Help,
     ListContacts,
+    ListMine,
     ListRoutes,
     PlaceCall,
     RemoveRoute,
+    SendGroupSms,
     SendSms,
     SetContact,
     SetPhone,
@@ -27,6 +29,7 @@ from bot.core.commands import (
     ShowHistory,
     ShowPhone,
     StartConference,
+    TakeConversation,
     Target,
     VerifyPhone,
 )
@@ -35,8 +38,10 @@ from bot.services.calls import Calls
 from bot.services.conferences import Conferences
 from bot.services.contacts import Contacts
 from bot.services.errors import Rejected
+from bot.services.group_texts import GroupTexts
 from bot.services.history import History
 from bot.services.messaging import Messaging
+from bot.services.ownership import Ownership
 from bot.services.parties import Directory
 from bot.services.retention import Retention
 from bot.services.routes import Routes
@@ -70,6 +75,8 @@ class Dispatcher:
     contacts: Contacts
     history: History
     retention: Retention | None = None  # `/sms forget`
+    ownership: Ownership | None = None  # Take it / Release / Call, `/sms mine|take|release`
+    group_texts: GroupTexts | None = None  # `/sms <party> <party> ... <text>`
 
     def run(self, who: Invocation, command: Command) -> str | None:
         """Carry out a parsed command; the answer for the user (ephemeral), if any."""
@@ -82,6 +89,10 @@ class Dispatcher:
             cards.DROP_PARTICIPANT: self.conferences.drop,
             cards.END_CONFERENCE: self.conferences.end,
         }
+        if self.ownership is not None:
+            actions[cards.TAKE_CONVERSATION] = self.ownership.take
+            actions[cards.RELEASE_CONVERSATION] = self.ownership.release
+            actions[cards.CALL_CONVERSATION] = self.ownership.call
         action = actions.get(action_id)
         if action is None:
             return f"The bridge does not know the button {action_id!r}."
@@ -96,6 +107,14 @@ class Dispatcher:
                 return USAGE[name]
             case SendSms(to, text):
                 return self.messaging.send(who.user_id, who.channel_id, to, text)
+            case SendGroupSms(to, text):
+                if self.group_texts is None:
+                    return "This bridge cannot send group texts (no group text service is wired)."
+                return self.group_texts.send(who.user_id, who.channel_id, to, text)
+            case ListMine():
+                return self._ownership().mine(who.user_id)
+            case TakeConversation(number, release):
+                return self._ownership().take_number(who.user_id, who.channel_id, number, release)
             case SetRoute(keyword, channel):
                 return self.routes.set(who.user_id, keyword, channel, who.channel_id)
             case RemoveRoute(keyword):
@@ -129,6 +148,11 @@ class Dispatcher:
             case ForgetContact(number):
                 return self.contacts.forget(who.user_id, number)
         raise AssertionError(f"unhandled command {command!r}")
+
+    def _ownership(self) -> Ownership:
+        if self.ownership is None:
+            raise Rejected("This bridge does not track who has which conversation.")
+        return self.ownership
 
 
 def answer(work: Callable[[], str | None]) -> str | None:

@@ -123,12 +123,13 @@ class History:
         entries: list[Entry] = []
         with self.db.transaction() as tx:
             conversations = {c.id: c for c in tx.history.conversations_with(number)}
-            texts = tx.history.texts(conversations)
+            texts = tx.history.texts(conversations, group_to=uri)
             notes = tx.notes.for_conversations(conversations)
             calls = tx.history.calls_with(uri)
             conferences = tx.history.conferences_with(uri)
         for message, recipients in texts:
-            channel = conversations[message.conversation_id].channel_id
+            conversation = conversations.get(message.conversation_id)
+            channel = conversation.channel_id if conversation else message.channel_id
             if message.direction.value == "in":
                 entries.append(
                     Entry(

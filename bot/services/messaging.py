@@ -17,6 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.core.cards import (
+    CALL_CONVERSATION,
+    RELEASE_CONVERSATION,
+    TAKE_CONVERSATION,
+    Button,
+    Card,
+    Row,
+)
 from bot.core.commands import Target
 from bot.core.domain import (
     ChatError,
@@ -87,11 +95,20 @@ class Messaging:
     def send(self, actor: str, channel: str, to: Target, text: str) -> str | None:
         """`/sms`: text someone and show it, and then its state, in their thread here."""
         party = self.directory.party(to, sms=True)
-        self._check_sendable(party, text)
+        self.check_sendable(party, text)
         conversation_id, thread_ts = self.thread_for(party, channel)
         pending = [DeliveryStatus(party.uri, MessageStatus.INITIAL)]
         ts = self.chat.post(channel, outbound_post(actor, text, pending), thread_ts=thread_ts)
         return self._deliver(actor, conversation_id, channel, ts, party, text, bridge_post=True)
+
+    def send_group(
+        self, actor: str, channel: str, parties: Sequence[Party], text: str
+    ) -> str | None:
+        """One text to several parties in one sendMessage, shown as one post in the channel
+        with each recipient's state; the unknown-outcome warning, if Web21C never answered."""
+        pending = [DeliveryStatus(p.uri, MessageStatus.INITIAL) for p in parties]
+        ts = self.chat.post(channel, outbound_post(actor, text, pending))
+        return self._deliver(actor, None, channel, ts, parties, text, bridge_post=True)
 
     def reply(
         self, actor: str, channel: str, thread_ts: str, ts: str, text: str, has_files: bool
@@ -112,7 +129,7 @@ class Messaging:
             # The number texted in, so no one typed it: the policy still decides where texts
             # go (a text from abroad or from a premium-rate service is not an invitation).
             self.directory.policy.number(conversation.phone_number)
-            self._check_sendable(party, text)
+            self.check_sendable(party, text)
         except Rejected as refusal:  # its words quote the number that texted in
             self.chat.react(channel, ts, "no_entry_sign")
             self.chat.post_ephemeral(channel, actor, f"Not sent: {escape(str(refusal))}")
@@ -157,14 +174,14 @@ class Messaging:
     def _open_thread(self, conversation_id: int, party: Party, channel: str) -> str:
         try:
             with self._opening_lease(conversation_id):
-                thread_ts = self._post_header(party, channel)
+                thread_ts = self._post_header(party, channel, conversation_id)
         except BaseException:
             with self.db.transaction() as tx:
                 tx.conversations.release_thread_opening(conversation_id)
             raise
         with self.db.transaction() as tx:
             tx.conversations.set_thread(conversation_id, thread_ts)
-        self._rename_if_named_meanwhile(party, channel, thread_ts)
+        self._rename_if_named_meanwhile(party, conversation_id)
         return thread_ts
 
     @contextmanager
@@ -188,10 +205,11 @@ class Messaging:
             done.set()
             renewer.join()
 
-    def _post_header(self, party: Party, channel: str) -> str:
+    def _post_header(self, party: Party, channel: str, conversation_id: int) -> str:
         return self.chat.post(
             channel,
             thread_header(party),
+            card=header_card(party, conversation_id, holder=None),
             metadata={
                 "event_type": "web21c_conversation",
                 "event_payload": {"number": party.number},
@@ -215,21 +233,41 @@ class Messaging:
                 return None
             time.sleep(THREAD_OPENING_POLL_SECONDS)
 
-    def _rename_if_named_meanwhile(self, party: Party, channel: str, thread_ts: str) -> None:
+    def _rename_if_named_meanwhile(self, party: Party, conversation_id: int) -> None:
         """A `/contact` that lands between posting this header and storing its thread finds
         no thread to edit; the name it stored is read here, after the thread is, so one of
         the two always edits the header."""
         if party.user_id:
             return  # shown as the user, whatever the number is called
-        now = self.directory.known(party.uri)
-        if now.label == party.label:
-            return
-        try:
-            self.chat.update(channel, thread_ts, thread_header(now))
-        except ChatError as error:
-            log.warning("header %s in %s not renamed: %s", thread_ts, channel, error.reason)
+        if self.directory.known(party.uri).label != party.label:
+            self.show_header(conversation_id)
 
-    def _check_sendable(self, party: Party, text: str) -> None:
+    def show_header(self, conversation_id: int, took_over_from: str | None = None) -> bool:
+        """Edit a conversation's thread header to show it as it is now: the number's name,
+        who has it (and, just after a take-over, from whom). False if Slack refused."""
+        with self.db.transaction() as tx:
+            conversation = tx.conversations.get(conversation_id)
+            holder = tx.ownership.holder(conversation_id) if conversation else None
+        if conversation is None or not conversation.thread_ts:
+            return True
+        party = self.directory.known(f"tel:{conversation.phone_number}")
+        card = header_card(party, conversation_id, holder, took_over_from)
+        try:
+            self.chat.update(
+                conversation.channel_id, conversation.thread_ts, thread_header(party), card=card
+            )
+        except ChatError as error:
+            log.warning(
+                "header %s in %s not edited: %s",
+                conversation.thread_ts,
+                conversation.channel_id,
+                error.reason,
+            )
+            return False
+        return True
+
+    def check_sendable(self, party: Party, text: str) -> None:
+        """Refuse (Rejected) a text to a number that opted out, or one too long to send."""
         with self.db.transaction() as tx:
             opted_out = tx.opt_outs.is_opted_out(party.number)
         if opted_out:
@@ -247,22 +285,26 @@ class Messaging:
     def _deliver(
         self,
         actor: str,
-        conversation_id: int,
+        conversation_id: int | None,
         channel: str,
         ts: str,
-        party: Party,
+        party: Party | Sequence[Party],
         text: str,
         *,
         bridge_post: bool,
     ) -> str | None:
-        """Record the text, send it and note the outcome; what its sender must be told when
-        the outcome is unknown, else None (refusals raise Rejected)."""
+        """Record the text, send it (one sendMessage, however many recipients) and note the
+        outcome; what its sender must be told when the outcome is unknown, else None
+        (refusals raise Rejected). A group text belongs to no one conversation (None)."""
+        parties = [party] if isinstance(party, Party) else list(party)
+        numbers = ", ".join(p.number for p in parties)
         token = secrets.token_urlsafe(24)
         event_url = None
         if self.settings.public_url:
             event_url = f"{self.settings.public_url}/web21c/events/{token}"
         # Recorded before it is sent, so a delivery callback that beats sendMessage's answer
         # finds its message; the Web21C id is filled in once the answer comes.
+        uris = [p.uri for p in parties]
         with self.db.transaction() as tx:
             message = tx.messages.record_outbound(
                 None,
@@ -271,19 +313,18 @@ class Messaging:
                 ts,
                 text,
                 actor,
-                [party.uri],
+                uris,
                 token,
                 bridge_post=bridge_post,
             )
         try:
-            message_id = self.telephony.send_message(
-                [party.uri], self.settings.sender, text, event_url
-            )
+            message_id = self.telephony.send_message(uris, self.settings.sender, text, event_url)
         except OutcomeUnknown:
-            return self._unknown(actor, message, party, text, bridge_post=bridge_post)
+            return self._unknown(actor, message, parties, text, bridge_post=bridge_post)
         except TelephonyError as error:
             with self.db.transaction() as tx:
-                tx.messages.set_recipient_status(message.id, party.uri, MessageStatus.FAILED)
+                for uri in uris:
+                    tx.messages.set_recipient_status(message.id, uri, MessageStatus.FAILED)
             reason = explain(error)
             if bridge_post:
                 self.chat.update(
@@ -292,38 +333,46 @@ class Messaging:
             else:
                 self.chat.unreact(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
                 self.chat.react(channel, ts, "x")
-            raise Rejected(f"The text to {party.number} was not sent: {reason}") from None
+            raise Rejected(f"The text to {numbers} was not sent: {reason}") from None
         with self.db.transaction() as tx:
             tx.messages.set_web21c_id(message.id, message_id)
-        self._sent(actor, message.conversation_id, party, message_id)
+        self._sent(actor, message.conversation_id, parties, message_id)
         return None
 
-    def _sent(self, actor: str, conversation_id: int, party: Party, detail: str) -> None:
+    def _sent(
+        self, actor: str, conversation_id: int | None, parties: Sequence[Party], detail: str
+    ) -> None:
         with self.db.transaction() as tx:
-            tx.conversations.touch(conversation_id, self.clock.now())
-            tx.audit.record(actor, "sms.send", party.number, detail)
-        self.metrics.inc("bridge_texts_out_total")
+            if conversation_id is not None:
+                tx.conversations.touch(conversation_id, self.clock.now())
+            for party in parties:
+                tx.audit.record(actor, "sms.send", party.number, detail)
+        self.metrics.inc("bridge_texts_out_total", len(parties))
 
-    def _unknown(self, actor: str, message, party: Party, text: str, *, bridge_post: bool):
+    def _unknown(
+        self, actor: str, message, parties: Sequence[Party], text: str, *, bridge_post: bool
+    ):
         """Web21C took the text but its answer was lost: it may have gone. Say so, where the
         text is shown and to its sender, and never send it again on our own. A delivery
         callback may already have told us it went; then it is simply sent."""
+        numbers = ", ".join(p.number for p in parties)
         with self.db.transaction() as tx:
             unknown = tx.messages.mark_outcome_unknown(message.id)
             if unknown:
-                tx.audit.record(actor, "sms.send", party.number, "outcome unknown")
+                for party in parties:
+                    tx.audit.record(actor, "sms.send", party.number, "outcome unknown")
         if not unknown:
             log.info("text %s: its answer was lost, but a callback already settled it", message.id)
-            self._sent(actor, message.conversation_id, party, "answer lost; settled by callback")
+            self._sent(actor, message.conversation_id, parties, "answer lost; settled by callback")
             return None
         log.warning(
-            "text %s to %s: Web21C did not answer; it may have been sent", message.id, party.number
+            "text %s to %s: Web21C did not answer; it may have been sent", message.id, numbers
         )
         channel, ts = message.channel_id, message.slack_ts
         eventing = bool(self.settings.public_url)
         try:
             if bridge_post:
-                self.chat.update(channel, ts, unknown_post(actor, text, party.number, eventing))
+                self.chat.update(channel, ts, unknown_post(actor, text, numbers, eventing))
             else:
                 self.chat.unreact(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
                 self.chat.react(channel, ts, UNKNOWN_REACTION)
@@ -334,7 +383,7 @@ class Messaging:
         if not now.outcome_unknown:  # a callback settled it while the warning went up
             self._show_settled(now, shown=False)
             return None
-        return unknown_answer(party.number, eventing)
+        return unknown_answer(numbers, eventing)
 
     def settle(self, message, web21c_message_id: str, statuses: Sequence[DeliveryStatus]) -> bool:
         """Web21C reported on a text (a delivery callback): it was sent. Record the id it was
@@ -404,6 +453,26 @@ def thread_header(party: Party) -> str:
         f":speech_balloon: Texts with {party.label}. Reply in this thread to text "
         f"{escape(party.number)}."
     )
+
+
+def header_card(
+    party: Party, conversation_id: int, holder: str | None, took_over_from: str | None = None
+) -> Card:
+    """The header's card: who has the conversation, and the buttons to take it, give it up,
+    take it over, or call the number."""
+    value = str(conversation_id)
+    if holder is None:
+        rows: tuple[Row, ...] = ()
+        buttons = (Button("Take it", TAKE_CONVERSATION, value),)
+    else:
+        was = f" (took it over from <@{took_over_from}>)" if took_over_from else ""
+        rows = (Row(f"Taken by <@{holder}>{was}"),)
+        buttons = (
+            Button("Release", RELEASE_CONVERSATION, value),
+            Button("Take over", TAKE_CONVERSATION, value),
+        )
+    call = Button(f"Call {party.number}", CALL_CONVERSATION, value)
+    return Card(thread_header(party), rows, (*buttons, call))
 
 
 def unknown_post(sender: str, text: str, number: str, eventing: bool) -> str:

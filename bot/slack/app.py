@@ -27,7 +27,14 @@ log = logging.getLogger(__name__)
 
 HANDLED_MESSAGE_SUBTYPES = {None, "file_share", "thread_broadcast"}
 # What the app registers; slack-manifest.yml must declare the same (a test checks both ways).
-BUTTON_ACTIONS = (cards.HANG_UP, cards.DROP_PARTICIPANT, cards.END_CONFERENCE)
+BUTTON_ACTIONS = (
+    cards.HANG_UP,
+    cards.DROP_PARTICIPANT,
+    cards.END_CONFERENCE,
+    cards.TAKE_CONVERSATION,
+    cards.RELEASE_CONVERSATION,
+    cards.CALL_CONVERSATION,
+)
 EVENTS = ("message",)
 NOT_QUEUED = (
     "The bridge can't take requests right now ({reason}), so this was not done. "
@@ -48,9 +55,7 @@ class SlackFrontEnd:
     queue: Callable[[str, dict, str | None, str | None], None]
     default_region: str
 
-    def hand_off(
-        self, kind: str, payload: dict, order: str, event_id: str | None = None
-    ) -> None:
+    def hand_off(self, kind: str, payload: dict, order: str, event_id: str | None = None) -> None:
         """Queue work (committed when this returns) in the order `order` names, or raise
         NotQueued with the sentence for the requester."""
         try:

@@ -12,6 +12,8 @@ from storage.repositories.history import HistoryRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.notes import NoteRepository
 from storage.repositories.opt_outs import OptOutRepository
+from storage.repositories.outcome_lines import OutcomeLineRepository
+from storage.repositories.ownership import OwnershipRepository
 from storage.repositories.retention import RetentionRepository
 from storage.repositories.routes import RouteRepository
 from storage.repositories.verifications import VerificationRepository
@@ -30,6 +32,8 @@ __all__ = [
     "MessageRepository",
     "NoteRepository",
     "OptOutRepository",
+    "OutcomeLineRepository",
+    "OwnershipRepository",
     "RetentionRepository",
     "RouteRepository",
     "VerificationRepository",

@@ -42,17 +42,25 @@ class HistoryRepository(Repository):
         )
         return [_conversation(row) for row in rows]
 
-    def texts(self, conversation_ids: Iterable[int]) -> list[tuple[Message, list[Recipient]]]:
-        """Every text in these conversations with its recipients' states, in id order."""
+    def texts(
+        self, conversation_ids: Iterable[int], group_to: str | None = None
+    ) -> list[tuple[Message, list[Recipient]]]:
+        """Every text in these conversations with its recipients' states, in id order; with
+        `group_to` (an address), also the group texts sent to it (they belong to no one
+        conversation)."""
         ids = list(conversation_ids)
-        if not ids:
+        where = [_messages.c.conversation_id.in_(ids)] if ids else []
+        if group_to is not None:
+            to_it = select(_recipients.c.message_id).where(
+                _recipients.c.destination_uri == group_to
+            )
+            where.append((_messages.c.conversation_id.is_(None)) & (_messages.c.id.in_(to_it)))
+        if not where:
             return []
         messages = [
             _message(row)
             for row in self._conn.execute(
-                select(_messages)
-                .where(_messages.c.conversation_id.in_(ids))
-                .order_by(_messages.c.id)
+                select(_messages).where(or_(*where)).order_by(_messages.c.id)
             )
         ]
         recipients: dict[int, list[Recipient]] = defaultdict(list)

@@ -1,4 +1,5 @@
-"""The grammar of the team-inbox commands: `/contact` and `/sms history|export`."""
+"""The grammar of the team-inbox commands: `/contact`, `/sms history|export|mine|take|release`
+and group texts."""
 
 import pytest
 from hypothesis import given, settings
@@ -11,12 +12,16 @@ from bot.core.commands import (
     ExportHistory,
     ForgetContact,
     Help,
+    MAX_PARTIES,
     ListContacts,
+    ListMine,
     NumberTarget,
+    SendGroupSms,
     SendSms,
     SetContact,
     ShowContact,
     ShowHistory,
+    TakeConversation,
     UsageError,
     UserTarget,
     parse,
@@ -101,8 +106,80 @@ def test_malformed_history_commands_say_what_is_wrong(text, problem):
     assert "/sms history <number or @user>" in str(error.value)
 
 
+def test_a_group_text_is_told_from_a_multi_word_text():
+    n = NumberTarget
+    assert parse("sms", "07700 900123 07700 900124 running late") == SendGroupSms(
+        (n("07700 900123"), n("07700 900124")), "running late"
+    )
+    assert parse("sms", "07700 900123 10 minutes late") == SendSms(
+        n("07700 900123"), "10 minutes late"
+    )
+    assert parse("sms", "07700 900123 2026 was a good year") == SendSms(
+        n("07700 900123"), "2026 was a good year"
+    )
+    assert parse("sms", "@alice <@U2> +447700900123 tel:+447700900124 see you at 10") == (
+        SendGroupSms(
+            (
+                UserTarget(name="alice"),
+                UserTarget(user_id="U2"),
+                n("+447700900123"),
+                n("tel:+447700900124"),
+            ),
+            "see you at 10",
+        )
+    )
+    # a word that is not plainly a party ends the list, even if a party follows it
+    assert parse("sms", "07700900123 call 07700900124") == SendSms(
+        n("07700900123"), "call 07700900124"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("07700900123 07700900124", "no text to send to 07700900123 and 07700900124"),
+        ("07700900123 07700900123 hi", "only once"),
+        (" ".join(f"0770090{n:04d}" for n in range(MAX_PARTIES + 1)) + " hi", "at most 10"),
+    ],
+)
+def test_malformed_group_texts_say_what_is_wrong(text, problem):
+    with pytest.raises(UsageError) as error:
+        parse("sms", text)
+    assert problem in str(error.value)
+    assert "/sms <party> <party> ... <text>" in str(error.value)
+
+
+def test_mine_take_and_release():
+    assert parse("sms", "mine") == ListMine()
+    assert parse("sms", "TAKE 07700 900123") == TakeConversation(NumberTarget("07700 900123"))
+    assert parse("sms", "release tel:+447700900123") == TakeConversation(
+        NumberTarget("tel:+447700900123"), release=True
+    )
+    assert parse("sms", "07700 900123 mine") == SendSms(NumberTarget("07700 900123"), "mine")
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("take", "whose conversation to take"),
+        ("release @bob", "is a Slack user"),
+        ("take sip:a@b.example", "not sip: addresses"),
+        ("take 07700900123 now", "nothing after it"),
+        ("mine please", "neither a @mention nor a phone number"),
+    ],
+)
+def test_malformed_take_commands_say_what_is_wrong(text, problem):
+    with pytest.raises(UsageError) as error:
+        parse("sms", text)
+    assert problem in str(error.value)
+    assert "/sms take <number>" in str(error.value)
+
+
 _WORDS = [
     "forget",
+    "mine",
+    "take",
+    "release",
     "FORGET",
     "history",
     "export",
@@ -138,6 +215,8 @@ def test_no_input_makes_the_inbox_grammar_raise_anything_but_a_usage_error(comma
         assert "Usage:" in str(error)
     else:
         assert result is not None
+        if isinstance(result, SendGroupSms):
+            assert 2 <= len(result.to) <= MAX_PARTIES and result.text
         if isinstance(result, SetContact):
             assert 0 < len(result.name) <= MAX_CONTACT_NAME
             assert result.name.isprintable()
