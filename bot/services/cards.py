@@ -95,8 +95,8 @@ def call_outcome_line(call, calling_label: str, called_label: str) -> str:
     lasted = _lasted(call.duration, call.start_time)
     talked = f"connected{lasted}" if call.start_time else "never connected"
     return (
-        f":telephone_receiver: <@{call.started_by}> called {calling_label}, then "
-        f"{called_label}: {talked}; {cause}."
+        f":telephone_receiver: Call placed by <@{call.started_by}>: {calling_label} → "
+        f"{called_label}, {talked}; {cause}."
     )
 
 
@@ -105,8 +105,8 @@ def conference_outcome_line(conference, labels: list[str]) -> str:
     lasted = _lasted(conference.duration, conference.start_time)
     how = f"ended{lasted}" if conference.start_time else "ended before anyone answered"
     return (
-        f":busts_in_silhouette: <@{conference.started_by}> held a conference call with "
-        f"{', '.join(labels)}: {how}."
+        f":busts_in_silhouette: Conference call started by <@{conference.started_by}> with "
+        f"{', '.join(labels)}, {how}."
     )
 
 

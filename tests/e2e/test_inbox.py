@@ -114,7 +114,8 @@ def _text_and_call(bridge, channel: str = GENERAL, user: str = "UALICE"):
     bridge.command("/call", f"<@UALICE|alice> {JANE}", user=user, channel=channel)
     state = bridge.slack.state
     card = state.wait_for(
-        lambda s: next((m for m in s.messages(channel) if m.blocks), None), what="the call card"
+        lambda s: next((m for m in s.messages(channel) if m.blocks and "Call:" in m.text), None),
+        what="the call card",
     )
     state.wait_for(
         lambda s: "Connected" in s.message(channel, card.ts).text or None, what="connected"

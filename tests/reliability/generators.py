@@ -10,7 +10,20 @@ from __future__ import annotations
 import random
 
 COMMANDS = ("/sms", "/call", "/conf", "/phone")
-KEYWORDS = ("route", "unroute", "routes", "help", "ROUTE", "Help", "list", "stop", "START")
+KEYWORDS = (
+    "route",
+    "unroute",
+    "routes",
+    "help",
+    "ROUTE",
+    "Help",
+    "list",
+    "stop",
+    "START",
+    "mine",
+    "take",
+    "RELEASE",
+)
 MENTIONS = (
     "<@UALICE|alice>",
     "<@UBOB>",

@@ -13,12 +13,20 @@ import time
 
 import pytest
 
-from bot.core.commands import Help, PlaceCall, SendSms, StartConference, UsageError, parse
+from bot.core.commands import (
+    Help,
+    PlaceCall,
+    SendGroupSms,
+    SendSms,
+    StartConference,
+    UsageError,
+    parse,
+)
 from tests.reliability.generators import commands, reply_texts
 from tests.reliability.harness import GENERAL
 
 # Commands whose success is shown in the channel (thread post or card), not in an ephemeral.
-ANSWERED_IN_CHANNEL = (SendSms, PlaceCall, StartConference)
+ANSWERED_IN_CHANNEL = (SendSms, SendGroupSms, PlaceCall, StartConference)
 
 
 def _parse_all(count: int, seed: int) -> dict[str, int]:
