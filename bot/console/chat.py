@@ -29,7 +29,7 @@ from bot.core.cards import (
     Card,
 )
 from bot.core.mrkdwn import escape
-from bot.services.messaging import STATUS_REACTIONS, STATUS_WORDS
+from bot.services.messaging import GROUP_TEXT_METADATA, STATUS_REACTIONS, STATUS_WORDS
 
 CONSOLE_USER = "UCONSOLE"
 CONSOLE_CHANNEL = "CCONSOLE"
@@ -41,6 +41,7 @@ REACTION_WORDS["memo"] = ":memo: internal note, not texted"
 REACTION_WORDS["warning"] = ":warning: Web21C did not answer; it may have been sent"
 _CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
 SNIPPET = 40  # characters of a message quoted on its state's line
+GROUP_TAG = "[group text]"
 
 
 def channel_id_for(name: str) -> str | None:
@@ -73,6 +74,7 @@ class ConsoleChat:
         self._posts: dict[str, tuple[str | None, str]] = {}  # ts -> (thread ts, its mrkdwn)
         self._cards: dict[str, Card] = {}  # card ts -> how it looks now
         self._reactions: set[tuple[str, str]] = set()
+        self._groups: set[str] = set()  # the ts of each group text's post
         self.buttons = cardview.Buttons()
         self.names = Names(self.user_name, channel_name)
 
@@ -95,6 +97,10 @@ class ConsoleChat:
                 self._cards[ts] = card
                 line = f"{self._tag(channel, number)} {_reply_hint(text, number)}"
                 self._show(line + self._header_hints(number, card), "thread")
+            elif (metadata or {}).get("event_type") == GROUP_TEXT_METADATA:
+                self._posts[ts] = (None, text)  # not a thread: no `reply` to offer
+                self._groups.add(ts)
+                self._show(f"{GROUP_TAG} {_one_line(text)}", "out")
             elif card is not None:
                 number = self.numbering.card(ts, add=True)
                 self._cards[ts] = card
@@ -129,6 +135,9 @@ class ConsoleChat:
             old_lines = set(before.splitlines())
             new_lines = [line for line in text.splitlines() if line not in old_lines]
             what = " · ".join(new_lines) or _one_line(text)
+            if ts in self._groups:
+                self._show(f"{GROUP_TAG} {what}" + _quoted(self.to_plain(before)), "note")
+                return
             self._state_line(channel, thread_ts, before, what)
 
     def post_ephemeral(self, channel: str, user: str, text: str) -> None:
@@ -201,8 +210,7 @@ class ConsoleChat:
     def _state_line(self, channel: str, thread_ts: str | None, about: str, what: str) -> None:
         number = self.numbering.thread(thread_ts, add=True) if thread_ts else None
         tag = self._tag(channel, number) if number else channel_name(channel)
-        quoted = _snippet(self.to_plain(about.splitlines()[0] if about else ""))
-        self._show(f"{tag} {what}" + (f': "{escape(quoted)}"' if quoted else ""), "note")
+        self._show(f"{tag} {what}" + _quoted(self.to_plain(about)), "note")
 
     def _header_change(self, channel: str, ts: str, text: str, card: Card) -> None:
         """A thread header edited: renamed, taken, released; one line, with its buttons."""
@@ -254,6 +262,12 @@ def _reply_hint(text: str, number: int) -> str:
     if phrase in text:
         return text.replace(phrase, f"`reply {number} <text>` texts")
     return f"{text} (`reply {number} <text>` answers)"
+
+
+def _quoted(about: str) -> str:
+    """`: "hello"`, naming the message a state line is about (its first line, clipped)."""
+    quoted = _snippet(about.splitlines()[0] if about else "")
+    return f': "{escape(quoted)}"' if quoted else ""
 
 
 def _one_line(text: str) -> str:

@@ -65,6 +65,7 @@ STATUS_REACTIONS = {
 }
 FILES_NOTE = "Only the text of your reply is sent: files and images can't go by SMS."
 UNKNOWN_REACTION = "warning"
+GROUP_TEXT_METADATA = "web21c_group_text"  # a group text's post: no conversation's thread
 # A thread header is claimed, posted, then stored. The claim is a lease, renewed every
 # THREAD_OPENING_RENEW_SECONDS while the post is in flight (a paced or rate-limited post can
 # take long); one not renewed for THREAD_OPENING_STALE is from an opener that died, and the
@@ -107,7 +108,8 @@ class Messaging:
         """One text to several parties in one sendMessage, shown as one post in the channel
         with each recipient's state; the unknown-outcome warning, if Web21C never answered."""
         pending = [DeliveryStatus(p.uri, MessageStatus.INITIAL) for p in parties]
-        ts = self.chat.post(channel, outbound_post(actor, text, pending))
+        metadata = {"event_type": GROUP_TEXT_METADATA, "event_payload": {"to": len(parties)}}
+        ts = self.chat.post(channel, outbound_post(actor, text, pending), metadata=metadata)
         return self._deliver(actor, None, channel, ts, parties, text, bridge_post=True)
 
     def reply(

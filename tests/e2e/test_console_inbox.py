@@ -1,5 +1,6 @@
-"""Notes, contacts, history and export in the console, as a person would type them (the same
-grammar and services as Slack; the export is a file whose path is printed)."""
+"""Notes, contacts, history, export, taking a conversation and group texts in the console, as
+a person would type them (the same grammar and services as Slack; the export is a file whose
+path is printed)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ def test_notes_contacts_history_and_export_in_the_console(session, tmp_path):
     session.type(f"/contact {ECHO} Echo <b>Phone</b>")
     session.expect(rf"\{ECHO} is now called Echo <b>Phone</b> for everyone")
     session.type(f"/sms {ECHO} hello")
-    session.expect(rf"\[thread 1\] .*Texts with Echo <b>Phone</b> \(\{ECHO}\)")
+    header = session.expect(
+        rf"\[thread 1\] .*Texts with Echo <b>Phone</b> \(\{ECHO}\).*\[(\d+): Take it\]"
+    )
     session.expect(rf"\[thread 1\] Echo <b>Phone</b> \(\{ECHO}\): bridge Echo: hello")
     session.type("reply 1 note: the echo phone answers everything")
     session.expect(r"📝 internal note, not texted")
@@ -45,5 +48,20 @@ def test_notes_contacts_history_and_export_in_the_console(session, tmp_path):
         ("text", "in", "bridge Echo: hello"),
         ("note", "", "note: the echo phone answers everything"),
     ]  # the note was kept, and no text of it went out (its echo would be a row too)
+
+    session.type(f"press {header.group(1)}")
+    session.expect(r"The conversation with Echo .* is yours now")
+    session.expect(r"^\[thread 1\] Taken by you  \[\d+: Release\]  \[\d+: Take over\]")
+    session.type("/sms mine")
+    session.expect(r"^Conversations you hold \(1\)$")
+    session.expect(r"^• Echo <b>Phone</b> \(\+447700900000\) in #console, .*: bridge Echo: hello$")
+
+    session.type(f"/sms {ECHO} 07700 900123 hello both")
+    session.expect(
+        r"^\[group text\] you: hello both · \+447700900000 ⏳ queued · \+447700900123 ⏳ queued$"
+    )
+    session.expect(r"^\[thread 1\] you sent this as a group text to 2: hello both$")
+    session.expect(r"^\[group text\] .*\+447700900123 ✅ delivered.*: \"hello both\"$")
+    session.expect(r"^\[thread 1\] Echo <b>Phone</b> \(\+447700900000\): bridge Echo: hello both$")
     session.type("quit")
     session.process.wait(timeout=15)
