@@ -94,6 +94,7 @@ class LineEditor:
             completer=ConsoleCompleter(console),
             complete_while_typing=False,
             enable_history_search=False,
+            erase_when_done=True,  # every line typed is echoed above: leave no empty prompt
         )
         self._session.default_buffer.accept_handler = self._accept
         self._stopping = threading.Event()
