@@ -473,7 +473,7 @@ def header_card(
             Button("Release", RELEASE_CONVERSATION, value),
             Button("Take over", TAKE_CONVERSATION, value),
         )
-    call = Button(f"Call {party.number}", CALL_CONVERSATION, value)
+    call = Button("Call", CALL_CONVERSATION, value)  # no outside text on a button
     return Card(thread_header(party), rows, (*buttons, call))
 
 

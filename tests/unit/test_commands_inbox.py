@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 from bot.core.commands import (
     COMMANDS,
     MAX_CONTACT_NAME,
+    MAX_PARTIES,
     USAGE,
     ExportHistory,
     ForgetContact,
     Help,
-    MAX_PARTIES,
     ListContacts,
     ListMine,
     NumberTarget,
