@@ -26,7 +26,7 @@ from bot.http.server import HttpServer
 from bot.observability.metrics import Metrics
 from bot.queue.side_effects import MarkingTelephony
 from bot.queue.tasks import Tasks
-from bot.queue.work_queue import WorkQueue, WorkRunner
+from bot.queue.work_queue import WorkKind, WorkQueue, WorkRunner
 from bot.scheduler.jobs import Jobs
 from bot.services.call_outcomes import CallOutcomes
 from bot.services.calls import Calls
@@ -44,6 +44,8 @@ from bot.services.ownership import Ownership
 from bot.services.parties import Directory, Policy
 from bot.services.retention import Retention
 from bot.services.routes import Routes
+from bot.services.scheduled import WORK_KIND as SCHEDULED_WORK
+from bot.services.scheduled import ScheduledTexts
 from bot.services.tracking import LiveTracking
 from bot.services.verification import VerificationSettings
 from storage import Database, LeaseManager
@@ -82,6 +84,7 @@ class Services:
     inbound_cycle: InboundCycle
     retention: Retention
     ownership: Ownership
+    scheduled: ScheduledTexts
 
     def poll_inbound(self) -> None:
         """One inbound cycle (bot.services.inbound_cycle): fetch, act on STOP/START/HELP,
@@ -152,6 +155,20 @@ def wire_services(
         find_posted=find_posted,
         reply_keyword=settings.reply_keyword,
     )
+    group_texts = GroupTexts(db, chat, directory, messaging, clock, settings.group_text_max)
+    work = WorkQueue(db, clock, metrics)
+    grace = timedelta(minutes=settings.schedule_grace_minutes)
+    scheduled = ScheduledTexts(
+        db, chat, directory, messaging, group_texts, clock, grace, wake=work.wake
+    )
+    work.kinds[SCHEDULED_WORK] = WorkKind(
+        scheduled.send_now,
+        scheduled.describe_work,
+        scheduled.tell_requester,
+        lambda payload: (
+            "Look at the conversation's thread in that channel before you send it again."
+        ),
+    )
     replies = OptReplies(settings.opt_out_reply, settings.opt_in_reply, settings.help_reply)
     opting = Opting(db, telephony, chat, clock, policy, metrics, settings.web21c_from, replies)
     retention = Retention(db, clock, policy, settings.retention_days, settings.default_region)
@@ -180,12 +197,14 @@ def wire_services(
             History(db, chat, directory),
             retention=retention,
             ownership=ownership,
-            group_texts=GroupTexts(db, chat, directory, messaging, clock, settings.group_text_max),
+            group_texts=group_texts,
+            scheduled=scheduled,
         ),
-        work=WorkQueue(db, clock, metrics),
+        work=work,
         inbound_cycle=InboundCycle(db, telephony, inbound, opting),
         retention=retention,
         ownership=ownership,
+        scheduled=scheduled,
     )
 
 
@@ -198,6 +217,7 @@ def schedule(services: Services, settings: Settings) -> Jobs:
         jobs.add("deliveries", interval, services.deliveries.poll)
     jobs.add("live-calls", interval, services.tracking.refresh_all)
     jobs.add("housekeeping", 600.0, services.housekeeping)
+    jobs.add("scheduled", interval, services.scheduled.release_due)
     if settings.reminder_minutes:  # checked often enough to remind within a fifteenth late
         every = min(60.0, max(1.0, settings.reminder_minutes * 4.0))
         jobs.add("reminders", every, services.ownership.remind)
@@ -477,7 +497,10 @@ def _with_console(
         records,
     )
     jobs = schedule(services, settings)
-    return Bridge(settings, web, services, in_order, jobs, console=console)
+    runner = WorkRunner(  # carries out scheduled texts when their time comes
+        services.work, jobs.holder, services.metrics, claim_seconds=settings.work_claim_seconds
+    )
+    return Bridge(settings, web, services, in_order, jobs, console=console, work_runner=runner)
 
 
 def _replace(settings: Settings, **changes) -> Settings:

@@ -79,6 +79,7 @@ class Settings:
     retention_days: int | None = None  # None: texts and call records are kept until forgotten
     reminder_minutes: int | None = 30  # an unanswered text's reminder; None: no reminders
     group_text_max: int = 10  # the most recipients one /sms names
+    schedule_grace_minutes: int = 15  # a scheduled text this late after a stop is still sent
 
     @property
     def slack_configured(self) -> bool:
@@ -167,6 +168,9 @@ def _parse(env: Mapping[str, str]) -> Settings:
         retention_days=_retention_days(env),
         reminder_minutes=_minutes_or_off(env, "REMINDER_MINUTES", Settings.reminder_minutes),
         group_text_max=_group_text_max(env),
+        schedule_grace_minutes=int(
+            _number(env, "SCHEDULE_GRACE_MINUTES", Settings.schedule_grace_minutes, whole=True)
+        ),
     )
 
 

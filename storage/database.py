@@ -38,6 +38,7 @@ from storage.repositories import (
     OwnershipRepository,
     RetentionRepository,
     RouteRepository,
+    ScheduledTextRepository,
     VerificationRepository,
     WorkRepository,
 )
@@ -112,6 +113,10 @@ class Transaction:
     @cached_property
     def outcome_lines(self) -> OutcomeLineRepository:
         return OutcomeLineRepository(self.connection, self._clock)
+
+    @cached_property
+    def scheduled(self) -> ScheduledTextRepository:
+        return ScheduledTextRepository(self.connection, self._clock)
 
     @cached_property
     def history(self) -> HistoryRepository:

@@ -334,3 +334,31 @@ class OutcomeLineRow(Base):
         RowId, ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     posted_at: Mapped[datetime]
+
+
+class ScheduledTextRow(Base):
+    """A `/sms at ...` or `/sms in ...`: sent once when its time comes, unless cancelled.
+
+    status: waiting -> queued (handed to the work queue, in the same transaction) -> sent or
+    refused; or waiting/queued -> cancelled; or waiting -> missed (its time passed while the
+    bridge was down for longer than the grace)."""
+
+    __tablename__ = "scheduled_texts"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('waiting', 'queued', 'sent', 'refused', 'cancelled', 'missed')",
+            name="status",
+        ),
+        Index(None, "status", "send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    requester: Mapped[str] = mapped_column(index=True)  # a Slack user id
+    channel_id: Mapped[str]
+    typed: Mapped[str] = mapped_column(Text)  # what follows the time: `<party> <text>`
+    send_at: Mapped[datetime]
+    zone: Mapped[str]  # the requester's time zone, for showing the time
+    status: Mapped[str]
+    created_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(Text)  # why refused, when; for the list

@@ -188,8 +188,6 @@ class Note:
     created_at: datetime
 
 
-
-
 @dataclass(frozen=True)
 class ThreadView:
     """A conversation's Slack thread, as the console lists it."""
@@ -224,3 +222,17 @@ class StoredText:
 
     text: str
     thread_ts: str | None
+
+
+@dataclass(frozen=True)
+class ScheduledText:
+    id: int
+    requester: str
+    channel_id: str
+    typed: str
+    send_at: datetime
+    zone: str
+    status: str
+    created_at: datetime
+    settled_at: datetime | None
+    outcome: str | None

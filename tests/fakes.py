@@ -257,6 +257,7 @@ class FakeChat:
         self.refuse: dict[str, ChatError] = {}  # channel -> error raised by post
         self.members: dict[str, set[str]] = {}  # channel -> its members (none if unset)
         self.files: list[SentFile] = []
+        self.ephemeral_cards: list[tuple[str, str, Card]] = []
 
     def add_user(self, user_id: str, name: str, phone: str | None = None) -> None:
         self.users[user_id] = {"name": name, "phone": phone}
@@ -284,8 +285,12 @@ class FakeChat:
         posted.edits.append(posted.text)
         posted.text, posted.card = text, card
 
-    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+    def post_ephemeral(
+        self, channel: str, user: str, text: str, *, card: Card | None = None
+    ) -> None:
         self.ephemerals.append((channel, user, text))
+        if card is not None:
+            self.ephemeral_cards.append((channel, user, card))
 
     def react(self, channel: str, ts: str, name: str) -> None:
         self.reactions.setdefault((channel, ts), set()).add(name)
@@ -298,6 +303,9 @@ class FakeChat:
 
     def user_name(self, user_id: str) -> str | None:
         return (self.users.get(user_id) or {}).get("name")
+
+    def user_timezone(self, user_id: str) -> str | None:
+        return (self.users.get(user_id) or {}).get("tz", "Europe/London")
 
     def find_user(self, name: str) -> str | None:
         return next((uid for uid, u in self.users.items() if u["name"] == name), None)

@@ -9,6 +9,7 @@ Channels other than the console itself are known by name (`#support` is `CSUPPOR
 
 from __future__ import annotations
 
+import itertools
 import re
 import tempfile
 import threading
@@ -16,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
+
+import tzlocal
 
 from bot.console import cardview
 from bot.console.markup import Names, plain, render
@@ -75,6 +78,7 @@ class ConsoleChat:
         self._cards: dict[str, Card] = {}  # card ts -> how it looks now
         self._reactions: set[tuple[str, str]] = set()
         self._groups: set[str] = set()  # the ts of each group text's post
+        self._private_cards = itertools.count(-1_000_000, -1)  # button keys of ephemeral cards
         self.buttons = cardview.Buttons()
         self.names = Names(self.user_name, channel_name)
 
@@ -140,8 +144,23 @@ class ConsoleChat:
                 return
             self._state_line(channel, thread_ts, before, what)
 
-    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
-        self.say(text)
+    def post_ephemeral(
+        self, channel: str, user: str, text: str, *, card: Card | None = None
+    ) -> None:
+        if card is None:
+            self.say(text)
+            return
+        with self._lock:  # a card for one person: its buttons numbered, kept apart from cards
+            key = next(self._private_cards)
+            lines = [card.title]
+            for row in card.rows:
+                hint = self.buttons.hint(key, row.button)
+                lines.append(f"    {row.text}  {hint}" if hint else f"    {row.text}")
+            if card.buttons:
+                lines.append("    " + "  ".join(self.buttons.hint(key, b) for b in card.buttons))
+            if card.footer:
+                lines.append(f"    {card.footer}")
+            self._show("\n".join(lines), "answer")
 
     def react(self, channel: str, ts: str, name: str) -> None:
         with self._lock:
@@ -160,6 +179,13 @@ class ConsoleChat:
 
     def user_name(self, user_id: str) -> str | None:
         return self._user_name if user_id == CONSOLE_USER else None
+
+    def user_timezone(self, user_id: str) -> str | None:
+        """The person at the terminal lives in this machine's zone."""
+        try:
+            return tzlocal.get_localzone_name()
+        except Exception:  # no zone configured: the bridge falls back to UTC
+            return None
 
     def find_user(self, name: str) -> str | None:
         return CONSOLE_USER if name.lower() in ("me", self._user_name.lower()) else None

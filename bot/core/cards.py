@@ -16,6 +16,7 @@ END_CONFERENCE = "conference_end"
 TAKE_CONVERSATION = "conversation_take"  # a thread header's Take it / Take over
 RELEASE_CONVERSATION = "conversation_release"
 CALL_CONVERSATION = "conversation_call"  # rings the presser, then the conversation's number
+CANCEL_SCHEDULED = "scheduled_cancel"  # `/sms scheduled`'s Cancel
 ACTIONS = (
     HANG_UP,
     DROP_PARTICIPANT,
@@ -24,6 +25,7 @@ ACTIONS = (
     TAKE_CONVERSATION,
     RELEASE_CONVERSATION,
     CALL_CONVERSATION,
+    CANCEL_SCHEDULED,
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 
 from bot.core.numbers import is_sip_uri, looks_like_number
 
@@ -24,6 +25,9 @@ USAGE = {
         "takes)\n"
         "`/sms history <number or @user>` shows your last 20 texts and calls with them · "
         "`/sms export <number>` sends you the whole conversation as a CSV file\n"
+        "`/sms at 17:00 <party> <text>`, `/sms at 2026-12-24 09:00 <party> <text>` or "
+        "`/sms in 2h <party> <text>` sends it later (your Slack time zone) · "
+        "`/sms scheduled` lists them, with Cancel buttons\n"
         "`/sms mine` lists the conversations you hold · `/sms take <number>` and "
         "`/sms release <number>` take or give up the conversation with a number here\n"
         "Example: `/sms +447700900123 running late`"
@@ -117,6 +121,34 @@ class SendGroupSms:
 
     to: tuple[Target, ...]
     text: str
+
+
+@dataclass(frozen=True)
+class SendAt:
+    """A time of day (the next one to come), or a date and time, in the requester's zone."""
+
+    time: time
+    date: date | None = None
+
+
+@dataclass(frozen=True)
+class SendIn:
+    delay: timedelta
+
+
+@dataclass(frozen=True)
+class ScheduleSms:
+    """`/sms at ...` or `/sms in ...`: `send` is carried out then, from `typed` (the words
+    after the time), parsed and checked again at that moment."""
+
+    when: SendAt | SendIn
+    send: SendSms | SendGroupSms
+    typed: str
+
+
+@dataclass(frozen=True)
+class ListScheduled:
+    """`/sms scheduled`: the invoker's waiting scheduled texts (an admin's: everyone's)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +248,8 @@ Command = (
     Help
     | SendSms
     | SendGroupSms
+    | ScheduleSms
+    | ListScheduled
     | ListMine
     | TakeConversation
     | SetRoute
@@ -275,6 +309,10 @@ def _sms(words: list[str], region: str) -> Command:
         raise UsageError("/sms", f"`{head}` takes a keyword (and for route, a #channel).")
     if head == "mine" and len(words) == 1:
         return ListMine()
+    if head == "scheduled" and len(words) == 1:
+        return ListScheduled()
+    if head in ("at", "in") and not _is_party_start(words[0]):
+        return _scheduled(head, words[1:], region)
     if head in ("take", "release") and not _is_party_start(words[0]):
         return _take(head, words[1:], region)
     parties, used = _recipients(words, region)
@@ -289,6 +327,65 @@ def _sms(words: list[str], region: str) -> Command:
     if len(set(parties)) != len(parties):
         raise UsageError("/sms", "Each recipient can be named only once.")
     return SendGroupSms(parties, message)
+
+
+MAX_DELAY = timedelta(days=366)
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DELAY = re.compile(r"^(?:(\d{1,4})d)?(?:(\d{1,5})h)?(?:(\d{1,6})m)?(?:(\d{1,7})s)?$")
+WHEN_USAGE = (
+    "Say when as `at 17:00` (24-hour clock, the next 17:00 to come), `at 2026-12-24 09:00`, "
+    "or `in 2h`, `in 45m`, `in 1h30m`, `in 1d`."
+)
+
+
+def _scheduled(head: str, words: list[str], region: str) -> Command:
+    """`at [date] HH:MM <party> <text>` or `in <delay> <party> <text>`."""
+    if not words:
+        raise UsageError("/sms", f"`{head}` takes a time, then whom to text and what. {WHEN_USAGE}")
+    when: SendAt | SendIn
+    if head == "in":
+        when, used = SendIn(_delay(words[0])), 1
+    else:
+        when, used = _at(words)
+    rest = words[used:]
+    if not rest:
+        raise UsageError("/sms", "Whom should the text go to, and what should it say?")
+    send = _sms(rest, region)
+    if not isinstance(send, SendSms | SendGroupSms):
+        raise UsageError("/sms", "Only a text can be scheduled: `/sms at 17:00 <party> <text>`.")
+    return ScheduleSms(when, send, " ".join(rest))
+
+
+def _delay(word: str) -> timedelta:
+    match = _DELAY.match(word.lower())
+    if not word or not match or not any(match.groups()):
+        raise UsageError("/sms", f"`{_clip(word)}` is not a delay. {WHEN_USAGE}")
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    delay = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if delay <= timedelta(0):
+        raise UsageError("/sms", "A delay must be more than nothing.")
+    if delay > MAX_DELAY:
+        raise UsageError("/sms", "A text can be scheduled at most a year ahead.")
+    return delay
+
+
+def _at(words: list[str]) -> tuple[SendAt, int]:
+    """`HH:MM`, or `YYYY-MM-DD HH:MM`; the SendAt and how many words it took."""
+    on: date | None = None
+    used = 0
+    if match := _DATE.match(words[0]):
+        try:
+            on = date(*(int(g) for g in match.groups()))
+        except ValueError:
+            raise UsageError("/sms", f"`{_clip(words[0])}` is not a date.") from None
+        used = 1
+        if len(words) < 2:
+            raise UsageError("/sms", f"At what time on {on:%Y-%m-%d}? {WHEN_USAGE}")
+    match = _CLOCK.match(words[used])
+    if not match:
+        raise UsageError("/sms", f"`{_clip(words[used])}` is not a time of day. {WHEN_USAGE}")
+    return SendAt(time(int(match.group(1)), int(match.group(2))), on), used + 1
 
 
 def _recipients(words: list[str], region: str) -> tuple[tuple[Target, ...], int]:

@@ -93,7 +93,9 @@ class ChatSurface(Protocol):
 
     def update(self, channel: str, ts: str, text: str, *, card: Card | None = None) -> None: ...
 
-    def post_ephemeral(self, channel: str, user: str, text: str) -> None: ...
+    def post_ephemeral(
+        self, channel: str, user: str, text: str, *, card: Card | None = None
+    ) -> None: ...
 
     def react(self, channel: str, ts: str, name: str) -> None:
         """Add the reaction `name` (an emoji name) to a message; already there is fine."""
@@ -109,6 +111,11 @@ class ChatSurface(Protocol):
 
     def user_name(self, user_id: str) -> str | None:
         """The name people know the user by, if the user exists."""
+        ...
+
+    def user_timezone(self, user_id: str) -> str | None:
+        """The user's time zone (an IANA name such as `Europe/London`), if known: times they
+        type and times shown to them are in it."""
         ...
 
     def find_user(self, name: str) -> str | None:

@@ -18,8 +18,10 @@ from bot.core.commands import (
     ListContacts,
     ListMine,
     ListRoutes,
+    ListScheduled,
     PlaceCall,
     RemoveRoute,
+    ScheduleSms,
     SendGroupSms,
     SendSms,
     SetContact,
@@ -45,6 +47,7 @@ from bot.services.ownership import Ownership
 from bot.services.parties import Directory
 from bot.services.retention import Retention
 from bot.services.routes import Routes
+from bot.services.scheduled import ScheduledTexts
 from bot.services.telephony_errors import explain
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,7 @@ class Dispatcher:
     retention: Retention | None = None  # `/sms forget`
     ownership: Ownership | None = None  # Take it / Release / Call, `/sms mine|take|release`
     group_texts: GroupTexts | None = None  # `/sms <party> <party> ... <text>`
+    scheduled: ScheduledTexts | None = None  # `/sms at|in ...`, `/sms scheduled`
 
     def run(self, who: Invocation, command: Command) -> str | None:
         """Carry out a parsed command; the answer for the user (ephemeral), if any."""
@@ -93,6 +97,8 @@ class Dispatcher:
             actions[cards.TAKE_CONVERSATION] = self.ownership.take
             actions[cards.RELEASE_CONVERSATION] = self.ownership.release
             actions[cards.CALL_CONVERSATION] = self.ownership.call
+        if self.scheduled is not None:
+            actions[cards.CANCEL_SCHEDULED] = self.scheduled.cancel
         action = actions.get(action_id)
         if action is None:
             return f"The bridge does not know the button {action_id!r}."
@@ -111,6 +117,10 @@ class Dispatcher:
                 if self.group_texts is None:
                     return "This bridge cannot send group texts (no group text service is wired)."
                 return self.group_texts.send(who.user_id, who.channel_id, to, text)
+            case ScheduleSms():
+                return self._scheduled().schedule(who.user_id, who.channel_id, command)
+            case ListScheduled():
+                return self._scheduled().describe(who.user_id, who.channel_id)
             case ListMine():
                 return self._ownership().mine(who.user_id)
             case TakeConversation(number, release):
@@ -148,6 +158,11 @@ class Dispatcher:
             case ForgetContact(number):
                 return self.contacts.forget(who.user_id, number)
         raise AssertionError(f"unhandled command {command!r}")
+
+    def _scheduled(self) -> ScheduledTexts:
+        if self.scheduled is None:
+            raise Rejected("This bridge cannot schedule texts (no scheduling service is wired).")
+        return self.scheduled
 
     def _ownership(self) -> Ownership:
         if self.ownership is None:

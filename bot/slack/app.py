@@ -18,7 +18,15 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.core import cards
-from bot.core.commands import COMMANDS, Help, StartConference, UsageError, parse
+from bot.core.commands import (
+    COMMANDS,
+    Help,
+    ScheduleSms,
+    SendIn,
+    StartConference,
+    UsageError,
+    parse,
+)
 from bot.queue.work_queue import NotAccepted
 from bot.slack import work
 from bot.slack.blocks import INVITE_BLOCK, INVITE_INPUT, INVITE_MODAL, invite_modal
@@ -34,6 +42,7 @@ BUTTON_ACTIONS = (
     cards.TAKE_CONVERSATION,
     cards.RELEASE_CONVERSATION,
     cards.CALL_CONVERSATION,
+    cards.CANCEL_SCHEDULED,
 )
 EVENTS = ("message",)
 NOT_QUEUED = (
@@ -131,9 +140,30 @@ def _command_listener(front: SlackFrontEnd):
         except NotQueued as refusal:
             ack(str(refusal))
             return
-        ack()
+        if isinstance(parsed, ScheduleSms):
+            ack(scheduling_words(parsed))
+        else:
+            ack()
 
     return listener
+
+
+def scheduling_words(command: ScheduleSms) -> str:
+    """The ack of a scheduled text, from the words alone (the exact time, in the requester's
+    zone, follows once the worker has read their profile)."""
+    when = command.when
+    if isinstance(when, SendIn):
+        return f"Scheduling your text to go in {_delay_words(when.delay)}…"
+    on = f"on {when.date:%Y-%m-%d} " if when.date else ""
+    return f"Scheduling your text for {on}{when.time:%H:%M} in your Slack time zone…"
+
+
+def _delay_words(delay) -> str:
+    minutes, seconds = divmod(int(delay.total_seconds()), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute"), (seconds, "second")]
+    return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
 
 
 def _button_listener(front: SlackFrontEnd):

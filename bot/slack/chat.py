@@ -103,10 +103,13 @@ class SlackChat:
         args["blocks"] = card_blocks(card) if card is not None else []
         self._call("chat_update", channel, **args)
 
-    def post_ephemeral(self, channel: str, user: str, text: str) -> None:
-        self._call(
-            "chat_postEphemeral", channel, channel=channel, user=user, text=text, parse="none"
-        )
+    def post_ephemeral(
+        self, channel: str, user: str, text: str, *, card: Card | None = None
+    ) -> None:
+        args: dict[str, Any] = {"channel": channel, "user": user, "text": text, "parse": "none"}
+        if card is not None:
+            args["blocks"] = card_blocks(card)
+        self._call("chat_postEphemeral", channel, **args)
 
     def react(self, channel: str, ts: str, name: str) -> None:
         try:
@@ -149,6 +152,10 @@ class SlackChat:
             return None
         profile = user.get("profile") or {}
         return profile.get("display_name") or user.get("real_name") or user.get("name")
+
+    def user_timezone(self, user_id: str) -> str | None:
+        zone = (self._user(user_id) or {}).get("tz")
+        return zone if isinstance(zone, str) and zone else None
 
     def find_user(self, name: str) -> str | None:
         wanted = name.lower()

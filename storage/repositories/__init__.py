@@ -16,6 +16,7 @@ from storage.repositories.outcome_lines import OutcomeLineRepository
 from storage.repositories.ownership import OwnershipRepository
 from storage.repositories.retention import RetentionRepository
 from storage.repositories.routes import RouteRepository
+from storage.repositories.scheduled import ScheduledTextRepository
 from storage.repositories.verifications import VerificationRepository
 from storage.repositories.work import WorkRepository
 
@@ -36,6 +37,7 @@ __all__ = [
     "OwnershipRepository",
     "RetentionRepository",
     "RouteRepository",
+    "ScheduledTextRepository",
     "VerificationRepository",
     "WorkRepository",
 ]
