@@ -24,7 +24,7 @@ from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.http.app import Request, Response, WebApp
 from bot.http.server import HttpServer
 from bot.observability.metrics import Metrics
-from bot.queue.side_effects import MarkingTelephony
+from bot.queue.side_effects import MarkingTelephony, current_request
 from bot.queue.tasks import Tasks
 from bot.queue.work_queue import WorkKind, WorkQueue, WorkRunner
 from bot.scheduler.jobs import Jobs
@@ -159,7 +159,15 @@ def wire_services(
     work = WorkQueue(db, clock, metrics)
     grace = timedelta(minutes=settings.schedule_grace_minutes)
     scheduled = ScheduledTexts(
-        db, chat, directory, messaging, group_texts, clock, grace, wake=work.wake
+        db,
+        chat,
+        directory,
+        messaging,
+        group_texts,
+        clock,
+        grace,
+        wake=work.wake,
+        request_key=current_request,
     )
     work.kinds[SCHEDULED_WORK] = WorkKind(
         scheduled.send_now,

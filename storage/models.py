@@ -353,6 +353,9 @@ class ScheduledTextRow(Base):
     )
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    # The request that scheduled it (a work item's key): a request run again after its
+    # worker died finds this row instead of scheduling the text twice.
+    request_key: Mapped[str | None] = mapped_column(unique=True)
     requester: Mapped[str] = mapped_column(index=True)  # a Slack user id
     channel_id: Mapped[str]
     typed: Mapped[str] = mapped_column(Text)  # what follows the time: `<party> <text>`

@@ -27,11 +27,11 @@ READS = frozenset({"close"})
 READ_PREFIX = "get_"
 
 
-
 class Attempt(Protocol):
     """The work item a thread is carrying out, as the wrapper sees it."""
 
     withheld: bool  # a write was refused: the item is left for another attempt
+    key: str  # names the work item, the same in every attempt at it
 
     def begun(self) -> None:
         """Commit the side-effect mark (once), or raise SideEffectWithheld."""
@@ -68,6 +68,15 @@ def side_effect_begins() -> None:
     attempt = _current.get()
     if attempt is not None:
         attempt.begun()
+
+
+def current_request() -> str | None:
+    """The key of the work item this thread carries out (None outside one): a service that
+    writes something of its own (a scheduled text) stores it under this key, so an attempt
+    run again after its worker died finds what the first one wrote instead of writing it
+    twice."""
+    attempt = _current.get()
+    return attempt.key if attempt is not None else None
 
 
 def write_withheld() -> bool:

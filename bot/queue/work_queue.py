@@ -183,6 +183,7 @@ class _Attempt:
 
     def __init__(self, item: WorkItem, db: Database):
         self.item, self._db = item, db
+        self.key = f"work:{item.id}"  # the same for every attempt at this item
         self.marked = False
         self.withheld = False
 

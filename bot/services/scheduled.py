@@ -57,6 +57,9 @@ class ScheduledTexts:
     clock: Clock
     grace: timedelta  # how late a text may still be sent after the bridge was down
     wake: Callable[[], None] = lambda: None  # the work queue's: a runner here starts at once
+    # The key of the request being carried out (bot.queue.side_effects.current_request), so
+    # that a request run again after its worker died schedules nothing twice.
+    request_key: Callable[[], str | None] = lambda: None
 
     # --- commands ------------------------------------------------------------------------
 
@@ -67,8 +70,12 @@ class ScheduledTexts:
         now = self.clock.now()
         send_at = self._when(command.when, zone, now)
         with self.db.transaction() as tx:
-            tx.scheduled.add(actor, channel, command.typed, send_at, zone.key)
-            tx.audit.record(actor, "sms.schedule", command.typed[:80], send_at.isoformat())
+            kept, new = tx.scheduled.add(
+                actor, channel, command.typed, send_at, zone.key, self.request_key()
+            )
+            if new:
+                tx.audit.record(actor, "sms.schedule", command.typed[:80], send_at.isoformat())
+        send_at = kept.send_at  # a request run again answers as the first attempt did
         return (
             f"Scheduled: your text to {self._whom(command.send)} goes "
             f"{_in_words(send_at, zone, now)}. `/sms scheduled` lists yours."

@@ -17,10 +17,21 @@ OPEN = ("waiting", "queued")
 
 
 class ScheduledTextRepository(Repository):
-    def add(self, requester: str, channel_id: str, typed: str, send_at: datetime, zone: str):
+    def add(
+        self,
+        requester: str,
+        channel_id: str,
+        typed: str,
+        send_at: datetime,
+        zone: str,
+        request_key: str | None = None,
+    ) -> tuple[ScheduledText, bool]:
+        """Keep a text for later; it and True, or (a request with this key already kept
+        one) the one kept then and False."""
         row = self._conn.execute(
-            _t.insert()
+            self._upsert(_t)
             .values(
+                request_key=request_key,
                 requester=requester,
                 channel_id=channel_id,
                 typed=typed,
@@ -29,9 +40,13 @@ class ScheduledTextRepository(Repository):
                 status="waiting",
                 created_at=self._now(),
             )
+            .on_conflict_do_nothing(index_elements=[_t.c.request_key])
             .returning(*_t.c)
-        ).one()
-        return _scheduled(row)
+        ).first()
+        if row is not None:
+            return _scheduled(row), True
+        kept = self._conn.execute(select(_t).where(_t.c.request_key == request_key)).one()
+        return _scheduled(kept), False
 
     def get(self, scheduled_id: int) -> ScheduledText | None:
         row = self._conn.execute(select(_t).where(_t.c.id == scheduled_id)).first()

@@ -23,6 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "scheduled_texts",
         sa.Column("id", ROW_ID, autoincrement=True, nullable=False),
+        sa.Column("request_key", sa.String(), nullable=True),
         sa.Column("requester", sa.String(), nullable=False),
         sa.Column("channel_id", sa.String(), nullable=False),
         sa.Column("typed", sa.Text(), nullable=False),
@@ -34,6 +35,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.Text(), nullable=True),
         sa.CheckConstraint(STATUSES, name=op.f("ck_scheduled_texts_status")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scheduled_texts")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_scheduled_texts_request_key")),
     )
     op.create_index(
         op.f("ix_scheduled_texts_requester"), "scheduled_texts", ["requester"], unique=False
