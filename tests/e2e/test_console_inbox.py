@@ -63,5 +63,18 @@ def test_notes_contacts_history_and_export_in_the_console(session, tmp_path):
     session.expect(r"^\[thread 1\] you sent this as a group text to 2: hello both$")
     session.expect(r"^\[group text\] .*\+447700900123 ✅ delivered.*: \"hello both\"$")
     session.expect(r"^\[thread 1\] Echo <b>Phone</b> \(\+447700900000\): bridge Echo: hello both$")
+
+    session.type(f"/sms in 1s {ECHO} said a second later")
+    session.expect(
+        rf"^Scheduled: your text to \{ECHO} goes today at \d\d:\d\d \(.+\), in 1 second\."
+    )
+    session.expect(r"^\[thread 1\] you: said a second later · ⏳ queued$")
+    session.type(f"/sms in 1h {ECHO} never said")
+    session.expect(r"^Scheduled: your text to .* in 1 hour\.")
+    session.type("/sms scheduled")
+    session.expect(r"^⏰ Scheduled texts \(1\)$")  # the console's user is its admin
+    cancel = session.expect(r"^    today at .*: \+447700900000 never said  \[(\d+): Cancel\]$")
+    session.type(f"press {cancel.group(1)}")
+    session.expect(r"^Cancelled: \+447700900000 never said will not be sent\.$")
     session.type("quit")
     session.process.wait(timeout=15)

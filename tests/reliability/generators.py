@@ -23,6 +23,11 @@ KEYWORDS = (
     "mine",
     "take",
     "RELEASE",
+    "scheduled",
+    "at",
+    "in",
+    "17:30",
+    "2h",
 )
 MENTIONS = (
     "<@UALICE|alice>",

@@ -15,6 +15,7 @@ import pytest
 
 from bot.core.commands import (
     Help,
+    ListScheduled,
     PlaceCall,
     SendGroupSms,
     SendSms,
@@ -25,8 +26,9 @@ from bot.core.commands import (
 from tests.reliability.generators import commands, reply_texts
 from tests.reliability.harness import GENERAL
 
-# Commands whose success is shown in the channel (thread post or card), not in an ephemeral.
-ANSWERED_IN_CHANNEL = (SendSms, SendGroupSms, PlaceCall, StartConference)
+# Commands whose success is shown in the channel (thread post or card), or (the list of
+# scheduled texts, with its buttons) in an ephemeral card, not through the response_url.
+ANSWERED_IN_CHANNEL = (SendSms, SendGroupSms, PlaceCall, StartConference, ListScheduled)
 
 
 def _parse_all(count: int, seed: int) -> dict[str, int]:
