@@ -36,6 +36,7 @@ from bot.services.deliveries import Deliveries
 from bot.services.dispatch import Dispatcher
 from bot.services.group_texts import GroupTexts
 from bot.services.history import History
+from bot.services.home import Home
 from bot.services.inbound import Inbound
 from bot.services.inbound_cycle import InboundCycle
 from bot.services.messaging import Messaging, SmsSettings
@@ -451,6 +452,7 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
 
     from bot.slack.app import SlackFrontEnd, create_bolt_app
     from bot.slack.chat import SlackChat
+    from bot.slack.home import HomePublisher
     from bot.slack.http import slack_events_handler
     from bot.slack.work import slack_work
 
@@ -459,7 +461,17 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
     )
     chat = SlackChat(client)
     services = wire_services(settings, db, telephony, chat, find_posted=chat.find_posted)
-    front = SlackFrontEnd(services.work.put, settings.default_region)  # commits, then acks
+    home = HomePublisher(
+        client,
+        Home(db, services.directory, services.calls, services.conferences, _problems(services)),
+    )
+    front = SlackFrontEnd(  # commits, then acks
+        services.work.put,
+        settings.default_region,
+        check_number=services.messaging.refusal,
+        max_segments=settings.sms_max_segments,
+        home=home,
+    )
     bolt_app = create_bolt_app(client, settings.slack_signing_secret, front)
     if settings.slack_signing_secret:  # only a signing secret makes HTTP requests checkable
         handler = slack_events_handler(bolt_app, settings.slack_signing_secret, services.metrics)
@@ -467,13 +479,28 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
     jobs = schedule(services, settings)
     services.work.kinds.update(
         slack_work(
-            services.dispatcher, services.messaging, chat, chat.user_name, settings.default_region
+            services.dispatcher,
+            services.messaging,
+            chat,
+            chat.user_name,
+            settings.default_region,
+            home_changed=home.changed,
         )
     )
     runner = WorkRunner(
         services.work, jobs.holder, services.metrics, claim_seconds=settings.work_claim_seconds
     )
     return Bridge(settings, web, services, tasks, jobs, bolt_app=bolt_app, work_runner=runner)
+
+
+def _problems(services: Services):
+    """The health checks an admin's App Home shows, as a list of problems."""
+
+    def problems() -> list[str]:
+        found = [services.work.problem(), services.inbound_cycle.problem()]
+        return [p for p in found if p]
+
+    return problems
 
 
 def _with_console(

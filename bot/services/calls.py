@@ -151,6 +151,10 @@ class Calls:
         self.chat.update(after.channel_id, after.card_ts, new.as_text(), card=new)
         return True
 
+    def card_of(self, call):
+        """The call's card as the channel shows it (for the App Home)."""
+        return self._card(call)
+
     def _card(self, call):
         return call_card(call, self._label(call.calling_party), self._label(call.called_party))
 

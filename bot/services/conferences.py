@@ -207,6 +207,10 @@ class Conferences:
             tx.conferences.add_participant(conference_id, participant_id, party.uri, party.user_id)
         return None
 
+    def card_of(self, conference_id: str):
+        """The conference's card as the channel shows it (for the App Home)."""
+        return self._card(conference_id)
+
     def _card(self, conference_id: str):
         with self.db.transaction() as tx:
             conference = tx.conferences.get(conference_id)

@@ -25,7 +25,7 @@ from bot.core.cards import (
     Card,
     Row,
 )
-from bot.core.commands import Target
+from bot.core.commands import NumberTarget, Target
 from bot.core.domain import (
     ChatError,
     DeliveryStatus,
@@ -267,6 +267,16 @@ class Messaging:
             )
             return False
         return True
+
+    def refusal(self, number: str, text: str) -> str | None:
+        """Why a text to this typed number would be refused now, in words; None if it would
+        go (for a form that shows the reason beside the field)."""
+        try:
+            party = self.directory.party(NumberTarget(number), sms=True)
+            self.check_sendable(party, text)
+        except Rejected as refusal:
+            return str(refusal)
+        return None
 
     def check_sendable(self, party: Party, text: str) -> None:
         """Refuse (Rejected) a text to a number that opted out, or one too long to send."""

@@ -13,9 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.core import cards
 from bot.core.commands import (
@@ -27,9 +29,21 @@ from bot.core.commands import (
     UsageError,
     parse,
 )
+from bot.core.mrkdwn import unescape
 from bot.queue.work_queue import NotAccepted
-from bot.slack import work
+from bot.slack import compose, work
 from bot.slack.blocks import INVITE_BLOCK, INVITE_INPUT, INVITE_MODAL, invite_modal
+from bot.slack.compose import (
+    COMPOSE_MODAL,
+    TEXT_THIS,
+    compose_modal,
+    read_submission,
+    with_hint,
+)
+from bot.slack.home import CALL_MODAL, CALL_WHERE, CALL_WHO, HOME_CALL, HOME_TEXT, call_modal
+
+if TYPE_CHECKING:
+    from bot.slack.home import HomePublisher
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +58,7 @@ BUTTON_ACTIONS = (
     cards.CALL_CONVERSATION,
     cards.CANCEL_SCHEDULED,
 )
-EVENTS = ("message",)
+EVENTS = ("message", "app_home_opened")
 NOT_QUEUED = (
     "The bridge can't take requests right now ({reason}), so this was not done. "
     "Try again in a minute."
@@ -63,6 +77,11 @@ class SlackFrontEnd:
     # raises NotAccepted when it cannot take it.
     queue: Callable[[str, dict, str | None, str | None], None]
     default_region: str
+    # Why the policy refuses texting a number (None: it does not), for the compose modal's
+    # field errors; the text is checked too (an opted-out number, a text too long).
+    check_number: Callable[[str, str], str | None] = lambda number, text: None
+    max_segments: int = 6
+    home: HomePublisher | None = None  # the App Home tab, when the bridge has one
 
     def hand_off(self, kind: str, payload: dict, order: str, event_id: str | None = None) -> None:
         """Queue work (committed when this returns) in the order `order` names, or raise
@@ -110,13 +129,25 @@ def create_bolt_app(client: WebClient, signing_secret: str | None, front: SlackF
         app.action(action_id)(_button_listener(front))
     app.action(cards.INVITE_PARTICIPANT)(_invite_button_listener)
     app.view(INVITE_MODAL)(_invite_submission_listener(front))
+    app.shortcut(TEXT_THIS)(_text_this_listener(front))
+    app.action(compose.TEXT)(_compose_typing_listener(front))
+    app.view(COMPOSE_MODAL)(_compose_submission_listener(front))
     app.event(EVENTS[0])(_thread_reply_listener(front))
+    app.event(EVENTS[1])(_home_opened_listener(front))
+    app.action(HOME_TEXT)(_home_compose_listener(front))
+    app.action(HOME_CALL)(_home_call_listener)
+    app.view(CALL_MODAL)(_call_submission_listener(front))
     return app
 
 
 def _command_listener(front: SlackFrontEnd):
-    def listener(ack, command: dict) -> None:
+    def listener(ack, command: dict, client: WebClient) -> None:
         text = command.get("text") or ""
+        if command["command"] == "/sms" and not text.strip():  # the compose modal instead
+            ack()
+            modal = compose_modal(command.get("channel_id"), max_segments=front.max_segments)
+            _open(client, command.get("trigger_id"), modal)
+            return
         try:
             parsed = parse(command["command"], text, front.default_region)
         except UsageError as error:
@@ -189,6 +220,68 @@ def _button_listener(front: SlackFrontEnd):
     return listener
 
 
+def _open(client: WebClient, trigger_id: str | None, view: dict) -> None:
+    """Open a modal; a trigger that expired (more than 3 s) is logged, there is no one to tell."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        log.warning("could not open a modal: %s", error.response.get("error"))
+
+
+def _text_this_listener(front: SlackFrontEnd):
+    """The "Text this" message shortcut: the compose modal with that message's words."""
+
+    def listener(ack, shortcut: dict, client: WebClient) -> None:
+        ack()
+        message = shortcut.get("message") or {}
+        words = unescape(message.get("text") or "")
+        channel = (shortcut.get("channel") or {}).get("id")
+        modal = compose_modal(channel, words, max_segments=front.max_segments)
+        _open(client, shortcut.get("trigger_id"), modal)
+
+    return listener
+
+
+def _compose_typing_listener(front: SlackFrontEnd):
+    """Each character typed in the compose modal's text: its hint counts the segments."""
+
+    def listener(ack, body: dict, action: dict, client: WebClient) -> None:
+        ack()
+        view = body.get("view") or {}
+        updated = with_hint(view, action.get("value") or "", front.max_segments)
+        try:
+            client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=updated)
+        except SlackApiError as error:  # a newer keystroke's update won: nothing is lost
+            log.debug("segment hint not updated: %s", error.response.get("error"))
+
+    return listener
+
+
+def _compose_submission_listener(front: SlackFrontEnd):
+    def listener(ack, body: dict, view: dict) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        read = read_submission(values, front.default_region, front.check_number, front.max_segments)
+        if isinstance(read, dict):
+            ack(response_action="errors", errors=read)
+            return
+        user = body["user"]["id"]
+        payload = {
+            "user": user,
+            "channel": read.channel,
+            "command": "/sms",
+            "text": read.typed,
+            "response_url": None,
+        }
+        try:
+            front.hand_off(work.COMMAND, payload, by_user(user))
+        except NotQueued as refusal:
+            ack(response_action="errors", errors={compose.TEXT: str(refusal)[:150]})
+            return
+        ack()
+
+    return listener
+
+
 def _invite_button_listener(ack, body: dict, action: dict, client: WebClient) -> None:
     ack()
     channel = (body.get("channel") or {}).get("id", "")
@@ -246,6 +339,62 @@ def _thread_reply_listener(front: SlackFrontEnd):
             in_thread(event["channel"], thread_ts),
             event_id=body.get("event_id"),  # Slack's retries of it are not queued again
         )
+
+    return listener
+
+
+def _home_opened_listener(front: SlackFrontEnd):
+    def listener(event: dict) -> None:
+        if event.get("tab", "home") == "home" and event.get("user") and front.home is not None:
+            front.home.opened(event["user"])
+
+    return listener
+
+
+def _home_compose_listener(front: SlackFrontEnd):
+    def listener(ack, body: dict, client: WebClient) -> None:
+        ack()
+        _open(client, body.get("trigger_id"), compose_modal(None, max_segments=front.max_segments))
+
+    return listener
+
+
+def _home_call_listener(ack, body: dict, client: WebClient) -> None:
+    ack()
+    _open(client, body.get("trigger_id"), call_modal(None))
+
+
+def _call_submission_listener(front: SlackFrontEnd):
+    """Call someone: the words typed become a `/call`, checked like one."""
+
+    def listener(ack, body: dict, view: dict) -> None:
+        values = (view.get("state") or {}).get("values") or {}
+        typed = ((values.get(CALL_WHO) or {}).get(CALL_WHO) or {}).get("value") or ""
+        channel = ((values.get(CALL_WHERE) or {}).get(CALL_WHERE) or {}).get(
+            "selected_conversation"
+        )
+        try:
+            parse("/call", typed, front.default_region)
+        except UsageError as error:
+            ack(response_action="errors", errors={CALL_WHO: str(error).splitlines()[0][:150]})
+            return
+        if not channel:
+            ack(response_action="errors", errors={CALL_WHERE: "Choose where the card goes."})
+            return
+        user = body["user"]["id"]
+        payload = {
+            "user": user,
+            "channel": channel,
+            "command": "/call",
+            "text": typed,
+            "response_url": None,
+        }
+        try:
+            front.hand_off(work.COMMAND, payload, by_user(user))
+        except NotQueued as refusal:
+            ack(response_action="errors", errors={CALL_WHO: str(refusal)[:150]})
+            return
+        ack()
 
     return listener
 

@@ -33,6 +33,7 @@ def slack_work(
     chat: ChatSurface,
     user_name: Callable[[str], str | None],
     default_region: str,
+    home_changed: Callable[[str], None] = lambda user: None,
 ) -> dict[str, WorkKind]:
     """The work kinds Slack's listeners queue, wired to the services that do them."""
 
@@ -46,11 +47,16 @@ def slack_work(
             if isinstance(parsed, SetContact):  # a name as typed, not as Slack escaped it
                 parsed = replace(parsed, name=to_plain(parsed.name, user_name))
             reply = dispatcher.run(who, parsed)
-        _respond(work.get("response_url"), reply)
+        if work.get("response_url") or not reply:
+            _respond(work.get("response_url"), reply)
+        elif not write_withheld():  # from a modal: no response_url, so an ephemeral
+            answer(lambda: chat.post_ephemeral(who.channel_id, who.user_id, reply))
+        home_changed(who.user_id)
 
     def button(work: dict) -> None:
         who = Invocation(work["user"], work["channel"])
         _respond(work.get("response_url"), dispatcher.press(who, work["action_id"], work["value"]))
+        home_changed(who.user_id)
 
     def invite(work: dict) -> None:
         who = Invocation(work["user"], work["channel"])

@@ -74,6 +74,27 @@ class HistoryRepository(Repository):
                 recipients[row.message_id].append(_recipient(row))
         return [(m, recipients.get(m.id, [])) for m in messages]
 
+    def recent_texts_by(self, user_id: str, limit: int) -> list[tuple[Message, list[Recipient]]]:
+        """The newest texts a person sent, newest first, with their recipients."""
+        messages = [
+            _message(row)
+            for row in self._conn.execute(
+                select(_messages)
+                .where(_messages.c.direction == "out", _messages.c.sender == user_id)
+                .order_by(_messages.c.id.desc())
+                .limit(limit)
+            )
+        ]
+        recipients: dict[int, list[Recipient]] = defaultdict(list)
+        if messages:
+            for row in self._conn.execute(
+                select(_recipients)
+                .where(_recipients.c.message_id.in_([m.id for m in messages]))
+                .order_by(_recipients.c.id)
+            ):
+                recipients[row.message_id].append(_recipient(row))
+        return [(m, recipients.get(m.id, [])) for m in messages]
+
     def calls_with(self, uri: str) -> list[Call]:
         """Calls that rang this address, either leg, oldest first."""
         rows = self._conn.execute(

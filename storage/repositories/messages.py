@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, exists, select, update
+from sqlalchemy import Row, bindparam, exists, func, select, update
 
 from bot.core.domain import MessageStatus
 from storage.models import MessageRow, RecipientRow
@@ -115,6 +115,15 @@ class MessageRepository(Repository):
             .order_by(_m.c.received_at, _m.c.id)
             .limit(limit)
         )
+
+    def unposted_by_keyword(self) -> dict[str, int]:
+        """How many fetched inbound texts wait to be posted, by keyword."""
+        rows = self._conn.execute(
+            select(_m.c.keyword, func.count())
+            .where(_m.c.direction == Direction.INBOUND.value, _m.c.posted_at.is_(None))
+            .group_by(_m.c.keyword)
+        )
+        return {keyword or "": count for keyword, count in rows}
 
     def mark_post_started(self, message_id: int) -> bool:
         """Note that a Slack post of this inbound text is about to be attempted, so after a

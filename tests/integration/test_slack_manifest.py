@@ -19,6 +19,7 @@ from tests.slackapi.signing import (
     block_actions_body,
     event_callback_body,
     message_event,
+    message_shortcut_body,
     signed_headers,
     slash_command_body,
 )
@@ -90,11 +91,24 @@ def test_every_card_button_is_handled_and_interactivity_is_on(slack):
 def test_the_events_the_app_handles_are_subscribed(slack):
     subscribed = set(_manifest()["settings"]["event_subscriptions"]["bot_events"])
     assert {name.split(".")[0] for name in subscribed} == set(EVENTS)
-    assert subscribed == {"message.channels", "message.groups"}
+    assert subscribed == {"message.channels", "message.groups", "app_home_opened"}
     body = event_callback_body(message_event("C1", "U1", "hi", "1.2", thread_ts="1.1"))
     queue = _Queue()
     assert _dispatch(_app(slack, queue), body).status == 200
     assert queue.kinds == ["reply"]
+
+
+def test_the_shortcut_and_the_home_tab_are_declared_and_handled(slack):
+    from bot.slack.compose import TEXT_THIS
+
+    features = _manifest()["features"]
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert [s["callback_id"] for s in features["shortcuts"]] == [TEXT_THIS]
+    app = _app(slack)
+    body = message_shortcut_body(TEXT_THIS, "U1", "C1", "1.1", "hello there")
+    assert _dispatch(app, body).status == 200  # opens the compose modal (views.open)
+    opened = [v for v in slack.state.views() if v.opened_by == "views.open"]
+    assert opened and opened[-1].view["callback_id"] == "sms_compose_modal"
 
 
 def test_the_scopes_cover_the_web_api_methods_the_bridge_calls():

@@ -239,6 +239,49 @@ def block_actions_body(
     )
 
 
+def message_shortcut_body(
+    callback_id: str,
+    user_id: str,
+    channel_id: str,
+    message_ts: str,
+    text: str,
+    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+    *,
+    team_id: str = TEAM_ID,
+) -> bytes:
+    """A message shortcut chosen on a message, form-encoded as `payload=<json>` like Slack's."""
+    return _interactivity(
+        {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": trigger_id,
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": team_id, "domain": TEAM_DOMAIN},
+            "user": _user(user_id, team_id),
+            "channel": {"id": channel_id, "name": channel_id.lower()},
+            "message_ts": message_ts,
+            "message": {"type": "message", "ts": message_ts, "user": user_id, "text": text},
+            "response_url": "http://127.0.0.1:9/shortcut",
+            "token": VERIFICATION_TOKEN,
+            "api_app_id": APP_ID,
+        }
+    )
+
+
+def app_home_opened_body(user_id: str, *, team_id: str = TEAM_ID) -> bytes:
+    """The `app_home_opened` event for the Home tab."""
+    return event_callback_body(
+        {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D0HOME0000",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        },
+        team_id=team_id,
+    )
+
+
 def input_values(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """`{block_id: {action_id: "text"}}` -> view state values; dict leaves pass unchanged."""
     return {
