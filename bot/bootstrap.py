@@ -454,6 +454,7 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
     from bot.slack.chat import SlackChat
     from bot.slack.home import HomePublisher
     from bot.slack.http import slack_events_handler
+    from bot.slack.text import to_plain
     from bot.slack.work import slack_work
 
     client = WebClient(
@@ -461,6 +462,7 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
     )
     chat = SlackChat(client)
     services = wire_services(settings, db, telephony, chat, find_posted=chat.find_posted)
+    services.scheduled.plain = lambda words: to_plain(words, chat.user_name)
     home = HomePublisher(
         client,
         Home(db, services.directory, services.calls, services.conferences, _problems(services)),

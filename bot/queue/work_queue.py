@@ -183,7 +183,9 @@ class _Attempt:
 
     def __init__(self, item: WorkItem, db: Database):
         self.item, self._db = item, db
-        self.key = f"work:{item.id}"  # the same for every attempt at this item
+        # The same for every attempt at this item, and never another item's: SQLite may give
+        # a finished item's id to the next one, so the time it was queued is part of it.
+        self.key = f"work:{item.id}:{item.created_at.isoformat()}"
         self.marked = False
         self.withheld = False
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.core.commands import Target
 from bot.core.domain import ChatError
+from bot.core.mrkdwn import escape
 from bot.core.ports import ChatSurface, Clock
 from bot.services.errors import Rejected
 from bot.services.messaging import Messaging
@@ -70,7 +71,7 @@ class GroupTexts:
     def _note_in_threads(self, actor, channel, parties, threads, text: str, unknown: bool):
         others = len(parties)
         maybe = " (Web21C did not answer; it may have been sent)" if unknown else ""
-        line = f"<@{actor}> sent this as a group text to {others}{maybe}: {text}"
+        line = f"<@{actor}> sent this as a group text to {others}{maybe}: {escape(text)}"
         for party, (conversation_id, thread_ts) in zip(parties, threads, strict=True):
             try:
                 self.chat.post(channel, line, thread_ts=thread_ts)

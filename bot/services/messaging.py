@@ -508,7 +508,8 @@ def unknown_answer(number: str, eventing: bool) -> str:
 
 
 def outbound_header(sender: str, text: str) -> str:
-    return f"<@{sender}>: {text}"
+    """`@sender: text`; the text is what was sent by SMS (plain), so it is escaped here."""
+    return f"<@{sender}>: {escape(text)}"
 
 
 def outbound_post(sender: str, text: str, statuses: Sequence[DeliveryStatus]) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -60,6 +60,9 @@ class ScheduledTexts:
     # The key of the request being carried out (bot.queue.side_effects.current_request), so
     # that a request run again after its worker died schedules nothing twice.
     request_key: Callable[[], str | None] = lambda: None
+    # The words typed, as the person meant them: Slack's markup and escapes undone (a front
+    # end that escapes sets it; the console's words are plain already).
+    plain: Callable[[str], str] = lambda words: words
 
     # --- commands ------------------------------------------------------------------------
 
@@ -146,7 +149,7 @@ class ScheduledTexts:
             command = parse("/sms", text.typed, self.directory.policy.default_region)
             if not isinstance(command, SendSms | SendGroupSms):
                 raise Rejected("it is no longer a text this bridge understands")
-            note = self._send(text, command)
+            note = self._send(text, replace(command, text=self.plain(command.text)))
         except UsageError as error:
             self._refused(text, str(error).splitlines()[0])
             return

@@ -14,7 +14,14 @@ from dataclasses import replace
 
 from slack_bolt.context.respond import Respond
 
-from bot.core.commands import SetContact, StartConference, UsageError, parse
+from bot.core.commands import (
+    SendGroupSms,
+    SendSms,
+    SetContact,
+    StartConference,
+    UsageError,
+    parse,
+)
 from bot.core.ports import ChatSurface
 from bot.queue.side_effects import write_withheld
 from bot.queue.work_queue import WorkKind
@@ -46,6 +53,8 @@ def slack_work(
         else:
             if isinstance(parsed, SetContact):  # a name as typed, not as Slack escaped it
                 parsed = replace(parsed, name=to_plain(parsed.name, user_name))
+            if isinstance(parsed, SendSms | SendGroupSms):  # the SMS carries what was typed
+                parsed = replace(parsed, text=to_plain(parsed.text, user_name))
             reply = dispatcher.run(who, parsed)
         if work.get("response_url") or not reply:
             _respond(work.get("response_url"), reply)

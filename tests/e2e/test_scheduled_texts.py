@@ -6,7 +6,7 @@ reported, and the policy checked again at send time."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -116,21 +116,20 @@ def test_texts_due_while_the_bridge_was_down_are_sent_within_the_grace_else_repo
 ):
     with running_bridge(tmp_path, slack, sandbox) as first:
         for user, words in (("UALICE", "late but in time"), ("UBOB", "too late to send")):
-            _, _, url = first.command("/sms", f"in 3s {NUMBER} {words}", user=user)
+            _, _, url = first.command("/sms", f"in 1h {NUMBER} {words}", user=user)
             assert first.wait_for_response(url).startswith("Scheduled:")
         database_url = first.bridge.settings.database_url
-    # The bridge is down while both fall due.
+    # The bridge is down while both fall due: one 2 s ago (within the grace), one an hour ago.
     db = Database(database_url)
-    with db.transaction() as tx:  # as if the second had been due an hour ago
-        (late,) = tx.scheduled.open_for("UBOB")
+    now = datetime.now(UTC)
+    with db.transaction() as tx:
         table = ScheduledTextRow.__table__
-        tx.connection.execute(
-            update(table)
-            .where(table.c.id == late.id)
-            .values(send_at=late.send_at - timedelta(hours=1))
-        )
+        for user, ago in (("UALICE", timedelta(seconds=2)), ("UBOB", timedelta(hours=1))):
+            (text,) = tx.scheduled.open_for(user)
+            tx.connection.execute(
+                update(table).where(table.c.id == text.id).values(send_at=now - ago)
+            )
     db.close()
-    time.sleep(3.5)
     env = {"DATABASE_URL": database_url}
     with running_bridge(tmp_path, slack, sandbox, **env) as again:
         _wait(lambda: _texted(sandbox, "late but in time"), "the late text sent on start-up")
