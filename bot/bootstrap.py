@@ -467,6 +467,8 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
         client,
         Home(db, services.directory, services.calls, services.conferences, _problems(services)),
     )
+    services.calls.changed_for = home.changed_for  # a card changed: its people's tabs too
+    services.conferences.changed_for = home.changed_for
     front = SlackFrontEnd(  # commits, then acks
         services.work.put,
         settings.default_region,

@@ -31,6 +31,7 @@ from storage.repositories import (
     DirectoryRepository,
     HandledEventRepository,
     HistoryRepository,
+    HomeTabRepository,
     MessageRepository,
     NoteRepository,
     OptOutRepository,
@@ -113,6 +114,10 @@ class Transaction:
     @cached_property
     def outcome_lines(self) -> OutcomeLineRepository:
         return OutcomeLineRepository(self.connection, self._clock)
+
+    @cached_property
+    def home_tabs(self) -> HomeTabRepository:
+        return HomeTabRepository(self.connection, self._clock)
 
     @cached_property
     def scheduled(self) -> ScheduledTextRepository:

@@ -336,6 +336,15 @@ class OutcomeLineRow(Base):
     posted_at: Mapped[datetime]
 
 
+class HomeTabRow(Base):
+    """Who has opened the app's Home tab, so any process may refresh it when it changes."""
+
+    __tablename__ = "home_tabs"
+
+    user_id: Mapped[str] = mapped_column(primary_key=True)
+    opened_at: Mapped[datetime]
+
+
 class ScheduledTextRow(Base):
     """A `/sms at ...` or `/sms in ...`: sent once when its time comes, unless cancelled.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.commands import Target
@@ -29,6 +30,8 @@ class Calls:
     directory: Directory
     policy: Policy
     outcomes: CallOutcomes | None = None  # the line an ended call leaves in its threads
+    # Told the Slack users a call's visible change concerns (their App Home shows it).
+    changed_for: Callable[[set[str]], None] = lambda users: None
 
     def place(self, actor: str, channel: str, parties: tuple[Target, ...]) -> str | None:
         """Ring the first party, then the second; with one party, the invoker is rung first."""
@@ -149,7 +152,16 @@ class Calls:
         if old == new or not after.card_ts:
             return False
         self.chat.update(after.channel_id, after.card_ts, new.as_text(), card=new)
+        self.changed_for(self._people(after))
         return True
+
+    def _people(self, call) -> set[str]:
+        people = {call.started_by}
+        for uri in (call.calling_party, call.called_party):
+            user = self.directory.user_with(display(uri))
+            if user:
+                people.add(user)
+        return people
 
     def card_of(self, call):
         """The call's card as the channel shows it (for the App Home)."""

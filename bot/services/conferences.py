@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.commands import Target
@@ -34,6 +35,8 @@ class Conferences:
     directory: Directory
     policy: Policy
     outcomes: CallOutcomes | None = None  # the line an ended conference leaves in threads
+    # Told the Slack users a conference's visible change concerns (their App Home shows it).
+    changed_for: Callable[[set[str]], None] = lambda users: None
 
     def start(self, actor: str, channel: str, targets: tuple[Target, ...]) -> str | None:
         parties = self._distinct([self.directory.party(t) for t in targets])
@@ -187,6 +190,10 @@ class Conferences:
         if before == after or not conference.card_ts:
             return False
         self.chat.update(conference.channel_id, conference.card_ts, after.as_text(), card=after)
+        with self.db.transaction() as tx:
+            participants = tx.conferences.participants(conference_id)
+        people = {conference.started_by} | {p.slack_user_id for p in participants}
+        self.changed_for({p for p in people if p})
         return True
 
     def _audit_unknown(self, actor: str, action: str, target: str) -> None:

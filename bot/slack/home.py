@@ -110,12 +110,18 @@ class HomePublisher:
         clock: Callable[[], float] = time.monotonic,
     ):
         self._client, self._home, self._clock = client, home, clock
+        self._db = home.db
         self._lock = threading.Lock()
         self._last: dict[str, float] = {}  # user -> when their tab was last published
         self._pending: set[str] = set()  # users with a publish waiting for their window
 
     def opened(self, user: str) -> None:
-        """They opened the tab: show it as it is now."""
+        """They opened the tab: show it as it is now (and remember, for every process)."""
+        try:
+            with self._db.transaction() as tx:
+                tx.home_tabs.opened(user)
+        except Exception as error:  # the tab is still shown; later changes may not be
+            log.warning("could not note %s's home tab (%s)", user, type(error).__name__)
         with self._lock:
             self._last[user] = self._clock()
         self._publish(user)
@@ -123,10 +129,12 @@ class HomePublisher:
     def changed(self, user: str) -> None:
         """Something on their tab may have changed: publish, unless it was published a
         moment ago (then once that moment is over). Only for people who opened it."""
+        if not self._has_opened(user):
+            return
         with self._lock:
-            if user not in self._last or user in self._pending:
+            if user in self._pending:
                 return
-            wait = self._last[user] + REFRESH_SECONDS - self._clock()
+            wait = self._last.get(user, -REFRESH_SECONDS) + REFRESH_SECONDS - self._clock()
             if wait > 0:
                 self._pending.add(user)
                 timer = threading.Timer(wait, self._publish_pending, args=(user,))
@@ -135,6 +143,20 @@ class HomePublisher:
                 return
             self._last[user] = self._clock()
         self._publish(user)
+
+    def changed_for(self, users) -> None:
+        for user in users:
+            self.changed(user)
+
+    def _has_opened(self, user: str) -> bool:
+        with self._lock:
+            if user in self._last:
+                return True
+        try:
+            with self._db.transaction() as tx:
+                return tx.home_tabs.has_opened(user)
+        except Exception:
+            return False
 
     def _publish_pending(self, user: str) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ from storage.repositories.conversations import ConversationRepository
 from storage.repositories.directory import DirectoryRepository
 from storage.repositories.events import HandledEventRepository
 from storage.repositories.history import HistoryRepository
+from storage.repositories.home_tabs import HomeTabRepository
 from storage.repositories.messages import MessageRepository
 from storage.repositories.notes import NoteRepository
 from storage.repositories.opt_outs import OptOutRepository
@@ -30,6 +31,7 @@ __all__ = [
     "DirectoryRepository",
     "HandledEventRepository",
     "HistoryRepository",
+    "HomeTabRepository",
     "MessageRepository",
     "NoteRepository",
     "OptOutRepository",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,20 @@ def session(tmp_path, monkeypatch):
     console.process.wait(timeout=10)
 
 
+def _wait_recorded(folder: Path, timeout: float = 10.0) -> None:
+    """Until the bridge has stored the echo's reply as posted in its conversation."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sqlite3.connect(folder / "web21c-bridge.db") as db:
+            found = db.execute(
+                "SELECT 1 FROM messages WHERE direction = 'in' AND conversation_id IS NOT NULL"
+            ).fetchone()
+        if found:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the echo's reply was never recorded as posted")
+
+
 def test_notes_contacts_history_and_export_in_the_console(session, tmp_path):
     session.expect(r"HTTP server listening on http://127\.0\.0\.1:\d+")
     session.type(f"/contact {ECHO} Echo <b>Phone</b>")
@@ -34,6 +50,7 @@ def test_notes_contacts_history_and_export_in_the_console(session, tmp_path):
         rf"\[thread 1\] .*Texts with Echo <b>Phone</b> \(\{ECHO}\).*\[(\d+): Take it\]"
     )
     session.expect(rf"\[thread 1\] Echo <b>Phone</b> \(\{ECHO}\): bridge Echo: hello")
+    _wait_recorded(tmp_path)  # shown, then recorded as in its conversation: wait for both
     session.type("reply 1 note: the echo phone answers everything")
     session.expect(r"📝 internal note, not texted")
     session.type(f"/sms history {ECHO}")
@@ -69,6 +86,7 @@ def test_notes_contacts_history_and_export_in_the_console(session, tmp_path):
         rf"^Scheduled: your text to \{ECHO} goes today at \d\d:\d\d \(.+\), in 1 second\."
     )
     session.expect(r"^\[thread 1\] you: said a second later · ⏳ queued$")
+    session.expect(r'^\[thread 1\] ✅ delivered: "said a second later"$')  # sent, so not listed
     session.type(f"/sms in 1h {ECHO} never said")
     session.expect(r"^Scheduled: your text to .* in 1 hour\.")
     session.type("/sms scheduled")

@@ -1,4 +1,4 @@
-"""Scheduled texts (`/sms at ...`, `/sms in ...`).
+"""Scheduled texts (`/sms at ...`, `/sms in ...`), and who has opened the Home tab.
 
 Revision ID: 0015
 Revises: 0014
@@ -20,6 +20,12 @@ STATUSES = "status IN ('waiting', 'queued', 'sent', 'refused', 'cancelled', 'mis
 
 
 def upgrade() -> None:
+    op.create_table(
+        "home_tabs",
+        sa.Column("user_id", sa.String(), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_home_tabs")),
+    )
     op.create_table(
         "scheduled_texts",
         sa.Column("id", ROW_ID, autoincrement=True, nullable=False),
@@ -52,3 +58,4 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_scheduled_texts_status_send_at"), table_name="scheduled_texts")
     op.drop_index(op.f("ix_scheduled_texts_requester"), table_name="scheduled_texts")
     op.drop_table("scheduled_texts")
+    op.drop_table("home_tabs")
