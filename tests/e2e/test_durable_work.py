@@ -14,6 +14,7 @@ from storage import Database
 from storage.migrate import upgrade
 from tests.e2e.conftest import GENERAL, SIGNING_SECRET, running_bridge
 from tests.e2e.processes import LISTENING, BridgeProcess, bridge_environment, free_port
+from tests.e2e.waiting import wait_until
 from tests.slackapi.signing import post_to_bridge, signed_headers, slash_command_body
 
 CLAIM_SECONDS = "2"  # WORK_CLAIM_SECONDS for the workers here: a takeover within seconds
@@ -50,13 +51,7 @@ def _claimed(database_url: str) -> bool:
 
 
 def _wait(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(predicate, what, timeout)
 
 
 def test_a_request_acked_by_a_web_process_killed_at_once_is_done_after_restart(

@@ -9,23 +9,13 @@ import io
 from bot.core.cards import HANG_UP
 from tests.e2e.conftest import GENERAL
 from tests.e2e.sandbox_admin import SandboxAdmin
+from tests.e2e.threads import conversation_header
 
 JANE = "+447700900101"
 
 
 def _thread(bridge, number: str, channel: str = GENERAL):
-    return bridge.slack.state.wait_for(
-        lambda s: next(
-            (
-                m
-                for m in s.messages(channel)
-                if m.text.startswith(":speech_balloon:") and number in m.text
-            ),
-            None,
-        ),
-        timeout=30,
-        what=f"the conversation thread with {number}",
-    )
+    return conversation_header(bridge, number, channel)
 
 
 def _sent_texts(bridge) -> list[str]:

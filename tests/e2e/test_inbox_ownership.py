@@ -10,6 +10,7 @@ from datetime import timedelta
 from bot.core.cards import CALL_CONVERSATION, HANG_UP, RELEASE_CONVERSATION, TAKE_CONVERSATION
 from tests.e2e.conftest import GENERAL
 from tests.e2e.sandbox_admin import SandboxAdmin
+from tests.e2e.threads import conversation_header
 
 JANE = "+447700900101"
 KIM = "+447700900102"
@@ -17,18 +18,7 @@ PREMIUM = "0909 879 0000"  # a premium-rate number: the policy never texts one
 
 
 def _header(bridge, number: str, channel: str = GENERAL):
-    return bridge.slack.state.wait_for(
-        lambda s: next(
-            (
-                m
-                for m in s.messages(channel)
-                if m.text.startswith(":speech_balloon:") and number in m.text
-            ),
-            None,
-        ),
-        timeout=30,
-        what=f"the conversation thread with {number}",
-    )
+    return conversation_header(bridge, number, channel)
 
 
 def _buttons(message) -> dict[str, tuple[str, str]]:

@@ -18,6 +18,7 @@ from storage.models import ScheduledTextRow
 from tests.e2e.conftest import running_bridge
 from tests.e2e.processes import BridgeProcess, bridge_environment
 from tests.e2e.sandbox_admin import SandboxAdmin
+from tests.e2e.waiting import wait_until
 from tests.storage_fixtures import database_url, postgres_url  # noqa: F401  (fixtures)
 
 NUMBER = "+447700900123"
@@ -28,13 +29,7 @@ def _texted(sandbox, words: str) -> list[dict]:
 
 
 def _wait(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(predicate, what, timeout)
 
 
 def _status(url: str) -> list[str]:

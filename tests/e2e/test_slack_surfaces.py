@@ -167,15 +167,17 @@ def test_call_someone_places_a_call_and_a_bad_party_is_a_field_error(bridge):
     assert call["callingParty"] == "tel:+447700900001" and call["calledParty"] == f"tel:{JANE}"
 
 
-def test_an_open_home_tab_follows_a_call_without_being_opened_again(bridge):
-    _home_of(bridge, "UALICE", "None right now")  # opened once, with no live call
-    bridge.command("/call", f"<@UALICE|alice> {JANE}")
+def test_an_open_home_tab_follows_a_conference_without_being_opened_again(bridge):
+    _home_of(bridge, "UALICE", "None right now")  # opened once, with nothing live
+    # Two sandbox phones that answer and stay on the line (docs/web21c-sandbox.md).
+    bridge.command("/conf", "+447700900008 07700 900123")
     state = bridge.slack.state
 
-    def published_connected(s):
+    def published(s):
         homes = [v for v in s.views() if v.opened_by == "views.publish" and v.user_id == "UALICE"]
-        return any("Connected" in json.dumps(v.view) for v in homes) or None
+        shown = [json.dumps(v.view, ensure_ascii=False) for v in homes]
+        return any("2 of 2 connected" in text for text in shown) or None
 
-    state.wait_for(published_connected, timeout=30, what="the tab republished with the call up")
-    opened = [c for c in state.calls("views.publish") if c.params.get("user_id") == "UALICE"]
-    assert len(opened) >= 2  # the first publish, then the refresh (at most one per 5 s)
+    state.wait_for(published, timeout=30, what="the tab republished with both connected")
+    publishes = [c for c in state.calls("views.publish") if c.params.get("user_id") == "UALICE"]
+    assert len(publishes) >= 2  # the first, then refreshes (at most one every 5 s)

@@ -14,6 +14,7 @@ from storage import Database, LeaseManager
 from storage.migrate import upgrade
 from tests.e2e.processes import BridgeProcess, bridge_environment
 from tests.e2e.sandbox_admin import SandboxAdmin
+from tests.e2e.waiting import wait_until
 from tests.storage_fixtures import database_url, postgres_url  # noqa: F401  (fixtures)
 
 KEYWORDS = {"north": "CNORTH", "south": "CSOUTH", "east": "CEAST", "west": "CWEST"}
@@ -27,14 +28,8 @@ def _posted(slack) -> Counter:
     return Counter(p.metadata["event_payload"]["message_id"] for p in posts)
 
 
-def _wait(condition, what: str, timeout: float = 120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def _wait(predicate, what: str, timeout: float = 120.0):
+    return wait_until(predicate, what, timeout)
 
 
 @pytest.mark.postgres

@@ -233,7 +233,8 @@ def test_a_flood_of_help_gets_one_answer_and_nothing_is_left_waiting(bridge):
     admin = SandboxAdmin(bridge.sandbox.url)
     for _ in range(5):  # an auto-responder answering our help text with HELP
         admin.text_in(SENDER, "HELP")
-    wait_cleared(admin)
+    wait_cleared(admin)  # cleared first, then answered: wait for the answer too
+    bridge.slack.state.wait_for(lambda s: _texts_to(bridge, SENDER) or None, what="the answer")
     for _ in range(3):
         bridge.bridge.jobs.run_once("inbound")
     assert len(_texts_to(bridge, SENDER)) == 1

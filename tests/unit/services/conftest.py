@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from bot.bootstrap import Services, wire_services
@@ -43,3 +46,18 @@ def services(tmp_path, telephony, chat, clock) -> Services:
     yield wired
     wired.close()
     db.close()
+
+
+@contextmanager
+def services_on_test_clock(tmp_path, telephony, chat, clock, **env: str) -> Iterator[Services]:
+    """As `services`, but the database stamps times with the test's clock too, so texts,
+    notes, calls and reminders can be put in order or made old; `env` adds settings."""
+    settings = load_settings({"ADMIN_USER_IDS": ADMIN, **env}, dotenv_path=None)
+    db = Database(f"sqlite:///{tmp_path / 'bridge.db'}", clock=clock.now)
+    db.create_schema()
+    wired = wire_services(settings, db, telephony, chat, clock=clock)
+    try:
+        yield wired
+    finally:
+        wired.close()
+        db.close()

@@ -7,29 +7,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.bootstrap import wire_services
-from bot.config import load_settings
 from bot.core.commands import NumberTarget, UsageError, UserTarget, parse
 from bot.core.domain import CallInformation, CallStatus, CallTerminationCause, ChatError
 from bot.services.dispatch import SOMETHING_WENT_WRONG, Invocation
 from bot.services.errors import Rejected
-from storage import Database
-from tests.unit.services.conftest import ADMIN, CHANNEL
+from tests.unit.services.conftest import ADMIN, CHANNEL, services_on_test_clock
 
 JANE = "+447700900123"
 
 
 @pytest.fixture
 def services(tmp_path, telephony, chat, clock):
-    """As in conftest, but the database stamps times with the test's clock too, so texts,
-    notes and calls can be put in order."""
-    settings = load_settings({"ADMIN_USER_IDS": ADMIN, "SMS_MAX_SEGMENTS": "2"}, dotenv_path=None)
-    db = Database(f"sqlite:///{tmp_path / 'bridge.db'}", clock=clock.now)
-    db.create_schema()
-    wired = wire_services(settings, db, telephony, chat, clock=clock)
-    yield wired
-    wired.close()
-    db.close()
+    with services_on_test_clock(tmp_path, telephony, chat, clock, SMS_MAX_SEGMENTS="2") as wired:
+        yield wired
 
 
 def _thread(services, chat, actor="UBOB", text="hi"):

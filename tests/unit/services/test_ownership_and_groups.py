@@ -10,8 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.bootstrap import wire_services
-from bot.config import load_settings
 from bot.core.cards import CALL_CONVERSATION, RELEASE_CONVERSATION, TAKE_CONVERSATION
 from bot.core.commands import (
     ListMine,
@@ -33,8 +31,7 @@ from bot.core.domain import (
 from bot.services.dispatch import SOMETHING_WENT_WRONG, Invocation
 from bot.services.errors import Rejected
 from bot.services.ownership import Ownership
-from storage import Database
-from tests.unit.services.conftest import ADMIN, CHANNEL
+from tests.unit.services.conftest import CHANNEL, services_on_test_clock
 
 JANE = "+447700900123"
 KIM = "+447700900124"
@@ -42,15 +39,8 @@ KIM = "+447700900124"
 
 @pytest.fixture
 def services(tmp_path, telephony, chat, clock):
-    """As in conftest, but the database stamps times with the test's clock too, so a text
-    can be made half an hour old."""
-    settings = load_settings({"ADMIN_USER_IDS": ADMIN}, dotenv_path=None)
-    db = Database(f"sqlite:///{tmp_path / 'bridge.db'}", clock=clock.now)
-    db.create_schema()
-    wired = wire_services(settings, db, telephony, chat, clock=clock)
-    yield wired
-    wired.close()
-    db.close()
+    with services_on_test_clock(tmp_path, telephony, chat, clock) as wired:
+        yield wired
 
 
 def _conversation(services, chat, number=JANE):

@@ -8,27 +8,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.bootstrap import wire_services
-from bot.config import load_settings
 from bot.core.cards import CANCEL_SCHEDULED
 from bot.core.commands import ScheduleSms, parse
 from bot.services.dispatch import Invocation
 from bot.services.scheduled import WORK_KIND, ScheduledTexts
-from storage import Database
-from tests.unit.services.conftest import ADMIN, CHANNEL
+from tests.unit.services.conftest import ADMIN, CHANNEL, services_on_test_clock
 
 NUMBER = "+447700900123"
 
 
 @pytest.fixture
 def services(tmp_path, telephony, chat, clock):
-    settings = load_settings({"ADMIN_USER_IDS": ADMIN}, dotenv_path=None)
-    db = Database(f"sqlite:///{tmp_path / 'bridge.db'}", clock=clock.now)
-    db.create_schema()
-    wired = wire_services(settings, db, telephony, chat, clock=clock)
-    yield wired
-    wired.close()
-    db.close()
+    with services_on_test_clock(tmp_path, telephony, chat, clock) as wired:
+        yield wired
 
 
 def _schedule(services, typed: str, user: str = "UALICE") -> str:
