@@ -40,7 +40,7 @@ class GroupTexts:
                 f"A group text goes to at most {self.max_recipients} recipients here; that one "
                 f"names {len(targets)}."
             )
-        accepted, refused = self._sendable(targets, text)
+        accepted, refused = self.sendable(targets, text)
         if not accepted:
             raise Rejected("Nothing was sent: " + " ".join(refused))
         threads = [self.messaging.thread_for(party, channel) for party in accepted]
@@ -51,7 +51,7 @@ class GroupTexts:
             answer.append("Not texted: " + " ".join(refused))
         return "\n".join(answer) or None
 
-    def _sendable(self, targets: Sequence[Target], text: str) -> tuple[list[Party], list[str]]:
+    def sendable(self, targets: Sequence[Target], text: str) -> tuple[list[Party], list[str]]:
         """The parties that may be texted (each once), and a sentence for each refused."""
         accepted: list[Party] = []
         refused: list[str] = []

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core.cards import Card
-from bot.core.domain import CallStatus, ConferenceStatus
 from bot.core.mrkdwn import escape
 from bot.core.numbers import display
 from bot.services.calls import Calls
@@ -69,12 +68,8 @@ class Home:
             for m, recipients in texts
         )
         live = tuple(
-            [self.calls.card_of(c) for c in calls if c.status != CallStatus.TERMINATED]
-            + [
-                self.conferences.card_of(c.conference_id)
-                for c in conferences
-                if c.status != ConferenceStatus.TERMINATED
-            ]
+            [self.calls.card_of(c) for c in calls]  # live(): none of them has ended
+            + [self.conferences.card_of(c.conference_id) for c in conferences]
         )
         held_lines = tuple(
             f"{self.directory.known('tel:' + c.phone_number).label} in <#{c.channel_id}>"

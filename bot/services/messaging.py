@@ -100,7 +100,7 @@ class Messaging:
         conversation_id, thread_ts = self.thread_for(party, channel)
         pending = [DeliveryStatus(party.uri, MessageStatus.INITIAL)]
         ts = self.chat.post(channel, outbound_post(actor, text, pending), thread_ts=thread_ts)
-        return self._deliver(actor, conversation_id, channel, ts, party, text, bridge_post=True)
+        return self._deliver(actor, conversation_id, channel, ts, [party], text, bridge_post=True)
 
     def send_group(
         self, actor: str, channel: str, parties: Sequence[Party], text: str
@@ -139,7 +139,7 @@ class Messaging:
         self.chat.react(channel, ts, STATUS_REACTIONS[MessageStatus.INITIAL])
         try:
             unknown = self._deliver(
-                actor, conversation.id, channel, ts, party, text, bridge_post=False
+                actor, conversation.id, channel, ts, [party], text, bridge_post=False
             )
         except Rejected as refusal:
             self.chat.post_ephemeral(channel, actor, str(refusal))
@@ -300,7 +300,7 @@ class Messaging:
         conversation_id: int | None,
         channel: str,
         ts: str,
-        party: Party | Sequence[Party],
+        parties: Sequence[Party],
         text: str,
         *,
         bridge_post: bool,
@@ -308,7 +308,6 @@ class Messaging:
         """Record the text, send it (one sendMessage, however many recipients) and note the
         outcome; what its sender must be told when the outcome is unknown, else None
         (refusals raise Rejected). A group text belongs to no one conversation (None)."""
-        parties = [party] if isinstance(party, Party) else list(party)
         numbers = ", ".join(p.number for p in parties)
         token = secrets.token_urlsafe(24)
         event_url = None

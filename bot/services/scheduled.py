@@ -183,26 +183,20 @@ class ScheduledTexts:
     def _check(self, send: SendSms | SendGroupSms) -> None:
         """Refuse now what would be refused now (a group text needs one sendable party)."""
         targets = (send.to,) if isinstance(send, SendSms) else send.to
-        problems = []
-        for target in targets:
-            try:
-                party = self.directory.party(target, sms=True)
-                self.messaging.check_sendable(party, send.text)
-            except Rejected as refusal:
-                problems.append(str(refusal))
-        if problems and len(problems) == len(targets):
-            raise Rejected("Not scheduled: " + " ".join(problems))
+        accepted, refused = self.group_texts.sendable(targets, send.text)
+        if not accepted:
+            raise Rejected("Not scheduled: " + " ".join(refused))
 
     def _missed(self, text: ScheduledText, now: datetime) -> None:
         with self.db.transaction() as tx:
             missed = tx.scheduled.move(text.id, ("waiting",), "missed", "the bridge was down")
         if missed:
-            late = _duration(now - text.send_at)
+            late = duration_words(now - text.send_at)
             self._tell(
                 text,
                 f"Your text `{escape(text.typed)}` was due {late} ago, while the bridge was "
                 "down, so it was not sent (texts later than "
-                f"{_duration(self.grace)} are not). Send it again if it still matters.",
+                f"{duration_words(self.grace)} are not). Send it again if it still matters.",
             )
 
     def _refused(self, text: ScheduledText, reason: str) -> None:
@@ -259,10 +253,11 @@ def _in_words(at: datetime, zone: ZoneInfo, now: datetime) -> str:
         day = "tomorrow"
     else:
         day = f"on {local:%A} {local.day} {local:%B %Y}"
-    return f"{day} at {local:%H:%M} ({zone.key}), in {_duration(at - now)}"
+    return f"{day} at {local:%H:%M} ({zone.key}), in {duration_words(at - now)}"
 
 
-def _duration(span: timedelta) -> str:
+def duration_words(span: timedelta) -> str:
+    """`2 hours 13 minutes`: the two largest units, or seconds under a minute."""
     seconds = max(0, int(span.total_seconds()))
     days, seconds = divmod(seconds, 86_400)
     hours, seconds = divmod(seconds, 3_600)

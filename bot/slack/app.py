@@ -31,6 +31,7 @@ from bot.core.commands import (
 )
 from bot.core.mrkdwn import unescape
 from bot.queue.work_queue import NotAccepted
+from bot.services.scheduled import duration_words
 from bot.slack import compose, work
 from bot.slack.blocks import INVITE_BLOCK, INVITE_INPUT, INVITE_MODAL, invite_modal
 from bot.slack.compose import (
@@ -184,17 +185,9 @@ def scheduling_words(command: ScheduleSms) -> str:
     zone, follows once the worker has read their profile)."""
     when = command.when
     if isinstance(when, SendIn):
-        return f"Scheduling your text to go in {_delay_words(when.delay)}…"
+        return f"Scheduling your text to go in {duration_words(when.delay)}…"
     on = f"on {when.date:%Y-%m-%d} " if when.date else ""
     return f"Scheduling your text for {on}{when.time:%H:%M} in your Slack time zone…"
-
-
-def _delay_words(delay) -> str:
-    minutes, seconds = divmod(int(delay.total_seconds()), 60)
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    parts = [(days, "day"), (hours, "hour"), (minutes, "minute"), (seconds, "second")]
-    return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
 
 
 def _button_listener(front: SlackFrontEnd):

@@ -85,10 +85,7 @@ def call_modal(channel: str | None) -> dict[str, Any]:
             {
                 "type": "input",
                 "block_id": CALL_WHO,
-                "label": {
-                    "type": "plain_text",
-                    "text": "Who? (you are rung first; name two to connect them)",
-                },
+                "label": {"type": "plain_text", "text": WHO_LABEL},
                 "element": {
                     "type": "plain_text_input",
                     "action_id": CALL_WHO,

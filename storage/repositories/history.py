@@ -63,16 +63,7 @@ class HistoryRepository(Repository):
                 select(_messages).where(or_(*where)).order_by(_messages.c.id)
             )
         ]
-        recipients: dict[int, list[Recipient]] = defaultdict(list)
-        outbound = [m.id for m in messages if m.direction.value == "out"]
-        if outbound:
-            for row in self._conn.execute(
-                select(_recipients)
-                .where(_recipients.c.message_id.in_(outbound))
-                .order_by(_recipients.c.id)
-            ):
-                recipients[row.message_id].append(_recipient(row))
-        return [(m, recipients.get(m.id, [])) for m in messages]
+        return self._with_recipients(messages)
 
     def recent_texts_by(self, user_id: str, limit: int) -> list[tuple[Message, list[Recipient]]]:
         """The newest texts a person sent, newest first, with their recipients."""
@@ -85,11 +76,16 @@ class HistoryRepository(Repository):
                 .limit(limit)
             )
         ]
+        return self._with_recipients(messages)
+
+    def _with_recipients(self, messages: list[Message]) -> list[tuple[Message, list[Recipient]]]:
+        """Each text with its recipients' states (inbound texts have none), in one query."""
         recipients: dict[int, list[Recipient]] = defaultdict(list)
-        if messages:
+        outbound = [m.id for m in messages if m.direction.value == "out"]
+        if outbound:
             for row in self._conn.execute(
                 select(_recipients)
-                .where(_recipients.c.message_id.in_([m.id for m in messages]))
+                .where(_recipients.c.message_id.in_(outbound))
                 .order_by(_recipients.c.id)
             ):
                 recipients[row.message_id].append(_recipient(row))

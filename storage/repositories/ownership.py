@@ -91,13 +91,14 @@ class OwnershipRepository(Repository):
             )
             .order_by(_m.c.id)
         ).all()
-        found = []
-        for row in rows:
-            conversation = self._conn.execute(
-                select(_c).where(_c.c.id == row.conversation_id)
-            ).one()
-            found.append((_conversation(conversation), _message(row)))
-        return found
+        if not rows:
+            return []
+        ids = [row.conversation_id for row in rows]
+        conversations = {
+            row.id: _conversation(row)
+            for row in self._conn.execute(select(_c).where(_c.c.id.in_(ids)))
+        }
+        return [(conversations[row.conversation_id], _message(row)) for row in rows]
 
     def claim_reminder(self, conversation_id: int, message_id: int) -> bool:
         """Whether this caller may remind the conversation about message_id: one statement,
