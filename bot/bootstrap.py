@@ -474,6 +474,7 @@ def _with_slack(settings: Settings, db: Database, telephony, tasks: Tasks, web: 
         settings.default_region,
         check_number=services.messaging.refusal,
         max_segments=settings.sms_max_segments,
+        user_name=chat.user_name,
         home=home,
     )
     bolt_app = create_bolt_app(client, settings.slack_signing_secret, front)

@@ -79,7 +79,7 @@ class Settings:
     retention_days: int | None = None  # None: texts and call records are kept until forgotten
     reminder_minutes: int | None = 30  # an unanswered text's reminder; None: no reminders
     group_text_max: int = 10  # the most recipients one /sms names
-    schedule_grace_minutes: float = 15.0  # a scheduled text this late after a stop is still sent
+    schedule_grace_minutes: int = 15  # a scheduled text this late after a stop is still sent
 
     @property
     def slack_configured(self) -> bool:

@@ -97,7 +97,7 @@ class ScheduledTexts:
         for text in texts:
             who = f" (<@{text.requester}>)" if text.requester != actor else ""
             state = "" if text.status == "waiting" else " · being sent"
-            words = f"{_in_words(text.send_at, zone, now)}{who}: {escape(text.typed)}{state}"
+            words = f"{_in_words(text.send_at, zone, now)}{who}: {self._shown(text)}{state}"
             button = Button("Cancel", CANCEL_SCHEDULED, str(text.id), danger=True)
             rows.append(Row(words, button if text.status == "waiting" else None))
         whose = "Scheduled texts" if everyone else "Your scheduled texts"
@@ -116,7 +116,7 @@ class ScheduledTexts:
                 tx.audit.record(actor, "sms.cancel", text.typed[:80], str(text.id))
         if not cancelled:
             return f"Too late to cancel: that text is {_status_words(self._get(value).status)}."
-        return f"Cancelled: `{escape(text.typed)}` will not be sent."
+        return f"Cancelled: `{self._shown(text)}` will not be sent."
 
     # --- the job and the work it queues --------------------------------------------------
 
@@ -162,7 +162,7 @@ class ScheduledTexts:
         with self.db.transaction() as tx:
             tx.scheduled.move(text.id, ("queued",), "sent", note)
         if note:
-            self._tell(text, f"Your scheduled text `{escape(text.typed)}`: {note}")
+            self._tell(text, f"Your scheduled text `{self._shown(text)}`: {note}")
 
     def describe_work(self, payload: dict) -> str:
         return "your scheduled text"
@@ -194,7 +194,7 @@ class ScheduledTexts:
             late = duration_words(now - text.send_at)
             self._tell(
                 text,
-                f"Your text `{escape(text.typed)}` was due {late} ago, while the bridge was "
+                f"Your text `{self._shown(text)}` was due {late} ago, while the bridge was "
                 "down, so it was not sent (texts later than "
                 f"{duration_words(self.grace)} are not). Send it again if it still matters.",
             )
@@ -202,7 +202,12 @@ class ScheduledTexts:
     def _refused(self, text: ScheduledText, reason: str) -> None:
         with self.db.transaction() as tx:
             tx.scheduled.move(text.id, ("queued",), "refused", reason)
-        self._tell(text, f"Your scheduled text `{escape(text.typed)}` was not sent: {reason}")
+        self._tell(text, f"Your scheduled text `{self._shown(text)}` was not sent: {reason}")
+
+    def _shown(self, text: ScheduledText) -> str:
+        """The words typed, for a message: as the person meant them, escaped once (Slack's
+        own escapes undone first, or they would show as `&amp;`)."""
+        return escape(self.plain(text.typed))
 
     def _tell(self, text: ScheduledText, words: str) -> None:
         self.tell_requester({"user": text.requester, "channel": text.channel_id}, words)

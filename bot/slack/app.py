@@ -29,7 +29,6 @@ from bot.core.commands import (
     UsageError,
     parse,
 )
-from bot.core.mrkdwn import unescape
 from bot.queue.work_queue import NotAccepted
 from bot.services.scheduled import duration_words
 from bot.slack import compose, work
@@ -42,6 +41,7 @@ from bot.slack.compose import (
     with_hint,
 )
 from bot.slack.home import CALL_MODAL, CALL_WHERE, CALL_WHO, HOME_CALL, HOME_TEXT, call_modal
+from bot.slack.text import to_plain
 
 if TYPE_CHECKING:
     from bot.slack.home import HomePublisher
@@ -82,6 +82,7 @@ class SlackFrontEnd:
     # field errors; the text is checked too (an opted-out number, a text too long).
     check_number: Callable[[str, str], str | None] = lambda number, text: None
     max_segments: int = 6
+    user_name: Callable[[str], str | None] = lambda user: None  # for Slack markup as words
     home: HomePublisher | None = None  # the App Home tab, when the bridge has one
 
     def hand_off(self, kind: str, payload: dict, order: str, event_id: str | None = None) -> None:
@@ -227,7 +228,7 @@ def _text_this_listener(front: SlackFrontEnd):
     def listener(ack, shortcut: dict, client: WebClient) -> None:
         ack()
         message = shortcut.get("message") or {}
-        words = unescape(message.get("text") or "")
+        words = to_plain(message.get("text") or "", front.user_name)  # what people read
         channel = (shortcut.get("channel") or {}).get("id")
         modal = compose_modal(channel, words, max_segments=front.max_segments)
         _open(client, shortcut.get("trigger_id"), modal)

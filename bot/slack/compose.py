@@ -161,7 +161,8 @@ def read_submission(
             field = WHEN if when else TO_NUMBER
             errors[field] = str(error).splitlines()[0][:150]
         else:
-            if not isinstance(parsed, SendSms | ScheduleSms):
+            send = parsed.send if isinstance(parsed, ScheduleSms) else parsed
+            if not isinstance(send, SendSms):
                 errors[TO_NUMBER] = "That is not one person or number."
     return errors or Composed(typed, channel)
 

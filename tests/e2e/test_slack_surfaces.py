@@ -181,3 +181,14 @@ def test_an_open_home_tab_follows_a_conference_without_being_opened_again(bridge
     state.wait_for(published, timeout=30, what="the tab republished with both connected")
     publishes = [c for c in state.calls("views.publish") if c.params.get("user_id") == "UALICE"]
     assert len(publishes) >= 2  # the first, then refreshes (at most one every 5 s)
+
+
+def test_the_shortcut_prefills_mentions_as_names_not_markup(bridge):
+    words = "ask <@UBOB|bob> about it, <!here>"  # a message with Slack markup in it
+    bridge.post(message_shortcut_body(TEXT_THIS, "UALICE", GENERAL, "1.2", words))
+    modal = bridge.slack.state.wait_for(
+        lambda s: next((v for v in s.views() if v.view.get("callback_id") == COMPOSE_MODAL), None),
+        what="the compose modal",
+    )
+    (text_block,) = [b for b in modal.view["blocks"] if b.get("block_id") == TEXT]
+    assert text_block["element"]["initial_value"] == "ask @bob about it, @here"

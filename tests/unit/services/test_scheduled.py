@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.cards import CANCEL_SCHEDULED
 from bot.core.commands import ScheduleSms, parse
+from bot.core.mrkdwn import unescape
 from bot.services.dispatch import Invocation
 from bot.services.scheduled import WORK_KIND, ScheduledTexts
 from tests.unit.services.conftest import ADMIN, CHANNEL, services_on_test_clock
@@ -165,3 +166,13 @@ def test_a_cancelled_text_that_was_already_queued_is_not_sent(services, telephon
         tx.scheduled.move(1, ("queued",), "cancelled", "test")
     _run_queued(services)
     assert telephony.sent == []
+
+
+def test_words_slack_escaped_are_shown_escaped_once(services, chat):
+    services.scheduled.plain = unescape  # as the Slack front end undoes its escapes
+    _schedule(services, f"in 1h {NUMBER} fish &amp; chips")
+    (kept,) = _kept(services)
+    answer = services.dispatcher.press(
+        Invocation("UALICE", CHANNEL), CANCEL_SCHEDULED, str(kept.id)
+    )
+    assert answer == f"Cancelled: `{NUMBER} fish &amp; chips` will not be sent."
