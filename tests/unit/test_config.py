@@ -129,3 +129,31 @@ def test_bad_identity_and_policy_values_name_the_key(key, value, expected):
     with pytest.raises(ConfigError, match=expected) as refused:
         settings(**{key: value})
     assert str(refused.value).startswith(key)
+
+
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("REMINDER_MINUTES", "-5", "a whole number of minutes from 1 to 10080, or 0 for off"),
+        ("REMINDER_MINUTES", "20000", "a whole number of minutes from 1 to 10080"),
+        ("REMINDER_MINUTES", "half an hour", "a whole number of minutes"),
+        ("GROUP_TEXT_MAX", "0", "a whole number from 1 to 10"),
+        ("GROUP_TEXT_MAX", "11", "a whole number from 1 to 10"),
+        ("SCHEDULE_GRACE_MINUTES", "0", "a whole number greater than 0"),
+        ("SCHEDULE_GRACE_MINUTES", "1.5", "a whole number greater than 0"),
+    ],
+)
+def test_bad_inbox_and_schedule_settings_name_the_key(key, value, expected):
+    with pytest.raises(ConfigError, match=expected) as refused:
+        load_settings({key: value}, dotenv_path=None)
+    assert key in str(refused.value)
+
+
+def test_inbox_and_schedule_settings():
+    settings = load_settings(
+        {"REMINDER_MINUTES": "off", "GROUP_TEXT_MAX": "3", "SCHEDULE_GRACE_MINUTES": "5"},
+        dotenv_path=None,
+    )
+    assert settings.reminder_minutes is None
+    assert (settings.group_text_max, settings.schedule_grace_minutes) == (3, 5)
+    assert load_settings({"REMINDER_MINUTES": "0"}, dotenv_path=None).reminder_minutes is None
