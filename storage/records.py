@@ -61,6 +61,7 @@ class Conversation:
     thread_ts: str | None
     created_at: datetime
     last_activity_at: datetime
+    thread_opening_at: datetime | None = None  # its header is being posted since then
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from bot.core.mrkdwn import escape
 from bot.core.numbers import number_from_uri
 from bot.core.ports import ChatSurface, Clock, Telephony
 from bot.observability.metrics import Metrics
-from bot.services.messaging import Messaging
+from bot.services.messaging import THREAD_OPENING_STALE, Messaging
 from bot.services.opt_words import opt_word
 from bot.services.opting import note as opt_note
 from bot.services.parties import Directory, Party
@@ -164,10 +164,16 @@ class Inbound:
         since = self._clock.now() - CONVERSATION_WINDOW
         with self._db.transaction() as tx:
             recent = tx.conversations.latest_for_number(number, since)
-        if recent is not None and recent.thread_ts:
-            return recent.channel_id
+        if recent is not None and (recent.thread_ts or self._being_opened(recent)):
+            return recent.channel_id  # a thread still being opened is waited for when posting
         # None: no route (nor catch-all) any more, so it waits for one
         return routes.get(keyword, routes.get(CATCH_ALL))
+
+    def _being_opened(self, conversation) -> bool:
+        """Whether someone is posting the conversation's thread header right now (a reply can
+        arrive between Slack taking the header and the bridge recording its thread)."""
+        opening = conversation.thread_opening_at
+        return opening is not None and opening >= self._clock.now() - THREAD_OPENING_STALE
 
     def _post_channel(self, channel: str, messages: list) -> None:
         for message in messages:

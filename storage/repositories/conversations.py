@@ -131,4 +131,5 @@ def _conversation(row: Row) -> Conversation:
         thread_ts=row.thread_ts,
         created_at=row.created_at,
         last_activity_at=row.last_activity_at,
+        thread_opening_at=row.thread_opening_at,
     )

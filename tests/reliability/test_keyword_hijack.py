@@ -8,6 +8,7 @@ sandbox's echo phone and the console use) still follows the sender's recent conv
 
 from __future__ import annotations
 
+from tests.e2e.waiting import wait_until
 from tests.reliability.harness import text_the_service
 
 CUSTOMER = "tel:+447700900101"
@@ -93,4 +94,33 @@ def test_a_routed_keyword_wins_even_when_the_text_was_filed_under_the_reply_keyw
     assert not [
         m for m in state.messages("CRANDOM", include_replies=True) if "card number" in m.text
     ]
+    assert logs.problems() == [], logs.summary()
+
+
+def test_a_reply_while_the_thread_header_is_still_being_posted_waits_for_that_thread(
+    reliability_bridge, logs
+):
+    """The race CI met: the customer answered while Slack was still taking the header of the
+    thread the /sms opened. The conversation had no thread yet, so the reply followed the
+    reply keyword's route to #ops instead of the conversation it answers."""
+    wired = reliability_bridge
+    state = wired.slack.state
+    state.add_channel("random", channel_id="CRANDOM")
+    _routed(wired, "bridge", "#ops")
+    wired.slack.faults.hang_next(
+        seconds=3.0, method="chat.postMessage", channel="CRANDOM", then_process=True
+    )
+    status, ack, _ = wired.command("/sms", "+447700900101 your parcel is late", channel="CRANDOM")
+    assert (status, ack) == (200, "")
+    wait_until(lambda: wired.slack.faults.unspent() == 0, what="the header post to be held")
+    text_the_service(wired.sandbox, CUSTOMER, "bridge thanks, when will it come?")
+    thread = state.wait_for(
+        lambda s: _thread_with(s, "CRANDOM", "+447700900101"), what="the /sms thread in #random"
+    )
+    state.wait_for(
+        lambda s: any("when will it come" in r.text for r in s.replies("CRANDOM", thread.ts)),
+        timeout=20,
+        what="the reply in the #random thread",
+    )
+    assert state.messages("COPS") == []
     assert logs.problems() == [], logs.summary()
