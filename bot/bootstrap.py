@@ -51,6 +51,7 @@ from bot.services.tracking import LiveTracking
 from bot.services.verification import VerificationSettings
 from storage import Database, LeaseManager
 from storage.engine import is_memory_sqlite
+from storage.intake import Intake, intake_path_for
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,7 @@ class Services:
         self.inbound_cycle.run()
 
     def housekeeping(self) -> None:
-        with self.db.transaction() as tx:
-            tx.events.purge_expired(self.clock.now())
+        self.work.forget_expired_events()
         self.retention.purge()  # bounded batches, each its own transaction
 
     def close(self) -> None:
@@ -157,7 +157,8 @@ def wire_services(
         reply_keyword=settings.reply_keyword,
     )
     group_texts = GroupTexts(db, chat, directory, messaging, clock, settings.group_text_max)
-    work = WorkQueue(db, clock, metrics)
+    intake_path = intake_path_for(db.url)
+    work = WorkQueue(db, clock, metrics, Intake(intake_path) if intake_path else None)
     grace = timedelta(minutes=settings.schedule_grace_minutes)
     scheduled = ScheduledTexts(
         db,

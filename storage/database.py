@@ -17,9 +17,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, text
 
-from storage.engine import create_engine, is_memory_sqlite, normalise_url
+from storage.engine import create_engine, normalise_url
 from storage.models import Base
 from storage.repositories import (
     AuditRepository,
@@ -173,16 +173,6 @@ class Database:
         own databases are built by migrations (storage.migrate.upgrade)."""
         Base.metadata.create_all(self.engine)
 
-    def without_busy_wait(self) -> Database:
-        """For a SQLite file, a second handle on it whose connections never wait in
-        SQLite's busy handler (its sleeps are milliseconds; the caller retries, finer
-        grained); for any other database, this one."""
-        if self.dialect != "sqlite" or is_memory_sqlite(self.url):
-            return self
-        eager = Database(self.url, clock=self.clock)
-        event.listen(eager.engine, "connect", _no_busy_wait)  # after storage's own settings
-        return eager
-
     def close(self) -> None:
         self.engine.dispose()
 
@@ -191,7 +181,3 @@ class Database:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _no_busy_wait(dbapi_connection, _record) -> None:
-    dbapi_connection.execute("PRAGMA busy_timeout=0")

@@ -1,10 +1,13 @@
 """The hand-off between a front end that acknowledges a request and the worker that carries
 it out.
 
-An ack is a promise, so a Slack listener commits the request to the work_queue table
-(`WorkQueue.put`, one short transaction) before it acks; if that write fails the ack says
-so and nothing was promised. A `WorkRunner` in a worker process (or in `run`'s single
-process) claims items and carries them out. Because the queue is a table:
+An ack is a promise, so a Slack listener commits the request (`WorkQueue.put`, one short
+transaction) before it acks; if that write fails the ack says so and nothing was promised.
+On PostgreSQL the request goes straight into the work_queue table; on a SQLite file it goes
+into the intake beside it (storage.intake), so that the ack never waits for SQLite's one
+write lock while a worker holds it, and a worker moves it into the work_queue table. A
+`WorkRunner` in a worker process (or in `run`'s single process) claims items and carries
+them out. Because the queue is a table:
 
 - an acknowledged request outlives every process: work not yet started is started by the
   next worker;
@@ -24,20 +27,17 @@ import itertools
 import logging
 import os
 import secrets
-import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-
-from sqlalchemy.exc import OperationalError
 
 from bot.core.ports import Clock
 from bot.observability.metrics import Metrics
 from bot.queue.side_effects import SideEffectWithheld, carrying_out
 from bot.queue.tasks import Tasks
 from storage import Database
+from storage.intake import Intake
 from storage.records import WorkItem
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,10 @@ CLAIM_SECONDS = 30.0  # a claim's life; renewed every third of it while the item
 WAITING_TOO_LONG = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 30.0
 HANDLED_EVENT_TTL_SECONDS = 24 * 3600  # Slack stops retrying an event long before this
-# SQLite has one writer at a time. Its own busy handler waits 1, 2, 5, 10... ms between
-# tries, and a worker's short transactions come back to back, so an ack waiting for the
-# lock waited milliseconds; the ack's transaction tries again every PUT_RETRY_SECONDS
-# instead, for up to PUT_PATIENCE_SECONDS (well inside Slack's three).
-PUT_RETRY_SECONDS = 0.0002
-PUT_PATIENCE_SECONDS = 2.0
+# How long the work queue remembers a request it moved in from the intake: far longer than
+# a move and the delete after it can be apart (a crash between them is made good by the
+# next move, within a poll of any worker starting).
+MOVED_TTL_SECONDS = 24 * 3600
 DEFAULT_CHECK = (
     "Look in the channel (the text's thread and its delivery mark, the call's or the "
     "conference's card) before you try again."
@@ -83,12 +81,17 @@ class WorkKind:
 class WorkQueue:
     """Requests acknowledged and not yet finished, in the database."""
 
-    def __init__(self, db: Database, clock: Clock, metrics: Metrics | None = None):
-        self.db, self.clock = db, clock
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        metrics: Metrics | None = None,
+        intake: Intake | None = None,
+    ):
+        self.db, self.clock, self.intake = db, clock, intake
         self.kinds: dict[str, WorkKind] = {}  # the front end registers what it queues
         self._metrics = metrics or Metrics()
         self._new_work = threading.Event()
-        self._put_db = db.without_busy_wait()
 
     # --- the front end's side ------------------------------------------------------------
 
@@ -116,25 +119,52 @@ class WorkQueue:
 
     def _commit(self, kind, payload, event_id, ordering_key) -> bool:
         """One transaction: the event id (if any) and the item; False for a retried event."""
-        deadline = time.monotonic() + PUT_PATIENCE_SECONDS
-        while True:
-            try:
-                with self._put_db.transaction() as tx:
-                    if event_id and not tx.events.first_time(event_id, HANDLED_EVENT_TTL_SECONDS):
-                        return False
-                    tx.work.add(kind, payload, ordering_key)
-                return True
-            except (OperationalError, sqlite3.OperationalError) as error:
-                # BEGIN IMMEDIATE goes straight to the driver (storage.engine): its error
-                # arrives unwrapped.
-                locked = "database is locked" in str(getattr(error, "orig", error))
-                if self._put_db is self.db or not locked or time.monotonic() > deadline:
-                    raise
-                time.sleep(PUT_RETRY_SECONDS)
+        if self.intake is not None:
+            return self.intake.put(
+                kind,
+                payload,
+                event_id,
+                ordering_key,
+                self.clock.now(),
+                HANDLED_EVENT_TTL_SECONDS,
+            )
+        with self.db.transaction() as tx:
+            if event_id and not tx.events.first_time(event_id, HANDLED_EVENT_TTL_SECONDS):
+                return False
+            tx.work.add(kind, payload, ordering_key)
+        return True
+
+    def take_in(self) -> int:
+        """Move what front ends committed to the intake into the work queue, in the order
+        they acknowledged it; how many requests were moved (see storage.intake)."""
+        if self.intake is None:
+            return 0
+        moved = 0
+        while requests := self.intake.pending():
+            with self.db.transaction() as tx:
+                for request in requests:
+                    if tx.events.first_time(f"intake:{request.key}", MOVED_TTL_SECONDS):
+                        tx.work.add(
+                            request.kind,
+                            request.payload,
+                            request.ordering_key,
+                            created_at=request.created_at,
+                        )
+            self.intake.forget(requests[-1].id)
+            moved += len(requests)
+        return moved
+
+    def forget_expired_events(self) -> None:
+        """Housekeeping: the Slack event ids (and moved requests) whose time is up."""
+        now = self.clock.now()
+        with self.db.transaction() as tx:
+            tx.events.purge_expired(now)
+        if self.intake is not None:
+            self.intake.purge_events(now)
 
     def close(self) -> None:
-        if self._put_db is not self.db:
-            self._put_db.close()
+        if self.intake is not None:
+            self.intake.close()
 
     # --- the runner's side ---------------------------------------------------------------
 
@@ -161,13 +191,18 @@ class WorkQueue:
     def outstanding(self) -> int:
         """Requests accepted and not yet finished."""
         with self.db.transaction() as tx:
-            return tx.work.outstanding()
+            in_queue = tx.work.outstanding()
+        return in_queue + (self.intake.waiting()[0] if self.intake is not None else 0)
 
     def problem(self) -> str | None:
         """For /healthz: requests that wait too long for a worker."""
         try:
             with self.db.transaction() as tx:
                 count, oldest = tx.work.waiting()
+            if self.intake is not None:
+                taken_in, oldest_in = self.intake.waiting()
+                count += taken_in
+                oldest = min(t for t in (oldest, oldest_in) if t) if taken_in else oldest
         except Exception as error:
             return f"cannot read the work queue ({type(error).__name__})"
         if oldest is None or self.clock.now() - oldest < WAITING_TOO_LONG:
@@ -277,6 +312,7 @@ class WorkRunner:
         """Start claimable work, as much at a time as there are free threads, until none
         is left; how many items were started."""
         started = 0
+        self._queue.take_in()
         while not self._stop.is_set():
             free = self._free_threads()
             if not free:
@@ -372,6 +408,4 @@ class WorkRunner:
                 if not tx.work.finish(item.id, item.claim):
                     log.warning("work item %d was taken over before it was finished", item.id)
         except Exception as error:  # left claimed: once the claim expires it is reported
-            log.warning(
-                "could not mark work item %d finished (%s)", item.id, type(error).__name__
-            )
+            log.warning("could not mark work item %d finished (%s)", item.id, type(error).__name__)

@@ -24,18 +24,23 @@ _t = WorkRow.__table__
 
 
 class WorkRepository(Repository):
-    def add(self, kind: str, payload: dict[str, Any], ordering_key: str | None = None) -> int:
-        """Queue one request; its id. Items with one `ordering_key` are done in id order."""
-        statement = self._prepared(
-            "add", lambda: _t.insert().returning(_t.c.id)
-        )
+    def add(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        ordering_key: str | None = None,
+        created_at: datetime | None = None,
+    ) -> int:
+        """Queue one request (acknowledged at `created_at`, by default now); its id. Items with
+        one `ordering_key` are done in id order."""
+        statement = self._prepared("add", lambda: _t.insert().returning(_t.c.id))
         return self._conn.execute(
             statement,
             {
                 "kind": kind,
                 "payload": json.dumps(payload, separators=(",", ":")),
                 "ordering_key": ordering_key,
-                "created_at": self._now(),
+                "created_at": created_at or self._now(),
             },
         ).scalar_one()
 

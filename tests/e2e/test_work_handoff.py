@@ -4,10 +4,9 @@ by a worker, which may be another process (the Procfile's web + worker) and may 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 import urllib.request
-
-from sqlalchemy import text
 
 from bot.bootstrap import bootstrap
 from bot.slack.app import NOT_QUEUED
@@ -48,7 +47,8 @@ def test_a_request_a_crashed_worker_left_after_asking_web21c_is_reported_not_rep
     with running_bridge(tmp_path, slack, sandbox, worker=False) as web:
         _, _, response_url = web.command("/sms", "07700900123 interrupted by a crash")
         db = web.bridge.services.db
-        with db.transaction() as tx:  # a worker took it, began sending, then died (kill -9)
+        web.bridge.services.work.take_in()  # a worker moved it from the intake, took it,
+        with db.transaction() as tx:  # began sending, then died (kill -9)
             (item,) = tx.work.claim("dead-worker:1#1", 1, 30)
             assert tx.work.mark_side_effect(item.id, item.claim)
             tx.work.renew([item.claim], -1)  # ... and its claim has run out since
@@ -71,9 +71,9 @@ def test_while_the_database_refuses_work_acks_say_so_and_promise_nothing(
     tmp_path, slack, sandbox
 ):
     with running_bridge(tmp_path, slack, sandbox) as bridge:
-        db = bridge.bridge.services.db
-        with db.transaction() as tx:  # the database refuses to take work
-            tx.connection.execute(text("ALTER TABLE work_queue RENAME TO work_queue_away"))
+        intake = sqlite3.connect(bridge.bridge.services.work.intake.path, isolation_level=None)
+        # the database refuses to take work (on SQLite, acks commit to its intake file)
+        intake.execute("ALTER TABLE requests RENAME TO requests_away")
         status, ack, _ = bridge.command("/sms", "07700900123 refused")
         assert status == 200
         assert ack == NOT_QUEUED.format(reason="its database is unreachable")
@@ -81,8 +81,8 @@ def test_while_the_database_refuses_work_acks_say_so_and_promise_nothing(
         event = message_event(GENERAL, "UBOB", "a reply", "1.000200", thread_ts="1.000100")
         status, _ = bridge.post(event_callback_body(event, "EvNOTQUEUED"))
         assert status == 503
-        with db.transaction() as tx:  # the database is back
-            tx.connection.execute(text("ALTER TABLE work_queue_away RENAME TO work_queue"))
+        intake.execute("ALTER TABLE requests_away RENAME TO requests")  # the database is back
+        intake.close()
         status, ack, _ = bridge.command("/sms", "07700900123 taken again")
         assert (status, ack) == (200, "")
         texts = slack.state.wait_for(
