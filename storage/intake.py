@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from storage.engine import is_memory_sqlite, is_sqlite, normalise_url
 
 SCHEMA = (
@@ -77,7 +79,7 @@ def intake_path_for(database_url: str) -> str | None:
     url = normalise_url(database_url)
     if not is_sqlite(url) or is_memory_sqlite(url):
         return None
-    return url.removeprefix("sqlite:///") + "-intake"
+    return f"{make_url(url).database}-intake"
 
 
 class Intake:

@@ -202,7 +202,7 @@ class WorkQueue:
             if self.intake is not None:
                 taken_in, oldest_in = self.intake.waiting()
                 count += taken_in
-                oldest = min(t for t in (oldest, oldest_in) if t) if taken_in else oldest
+                oldest = min(filter(None, (oldest, oldest_in)), default=None)
         except Exception as error:
             return f"cannot read the work queue ({type(error).__name__})"
         if oldest is None or self.clock.now() - oldest < WAITING_TOO_LONG:

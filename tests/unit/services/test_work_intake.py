@@ -12,17 +12,11 @@ from bot.observability.metrics import Metrics
 from bot.queue.work_queue import WorkQueue, WorkRunner
 from storage import Database
 from storage.intake import Intake, intake_path_for
-from tests.fakes import FakeClock
 from tests.unit.services.test_work_queue import Recorder
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def db(tmp_path, clock):
+def db(tmp_path, clock):  # clock: the services' conftest's FakeClock
     database = Database(f"sqlite:///{tmp_path / 'bridge.db'}", clock=clock.now)
     database.create_schema()
     yield database
